@@ -1,0 +1,88 @@
+"""A local, in-process view of what was recorded, for ``get_metrics()`` and the
+Prometheus text export.
+
+Why not read the SDK back? Under ``opentelemetry-instrument`` the global
+``MeterProvider`` is built by the SDK's configurator with its readers fixed at
+construction, so no reader can be added to read our measurements back; recording
+everything a second time into a private provider would double the SDK's cost
+(~7 µs per add). This view keeps sums, histogram bucket counts and gauge
+callbacks per (metric, attributes) — a dict update per measurement. Attribute
+sets are bounded by design (no job ids), so the view is bounded too.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from uno.jobs.monitoring.semconv import InstrumentKind, MetricSpec
+
+Attributes = tuple[tuple[str, str], ...]
+GaugeReader = Callable[[], Iterable[tuple[float, dict[str, str]]]]
+
+
+@dataclass
+class HistogramPoint:
+    bounds: tuple[float, ...]
+    bucket_counts: list[int]
+    count: int = 0
+    total: float = 0.0
+
+    def record(self, value: float) -> None:
+        self.bucket_counts[bisect.bisect_left(self.bounds, value)] += 1
+        self.count += 1
+        self.total += value
+
+
+@dataclass
+class MetricView:
+    spec: MetricSpec
+    full_name: str
+    points: dict[Attributes, float | HistogramPoint] = field(default_factory=dict)
+    gauge_reader: GaugeReader | None = None
+
+
+def freeze(attributes: dict[str, str]) -> Attributes:
+    return tuple(sorted(attributes.items()))
+
+
+class LocalView:
+    def __init__(self) -> None:
+        self._metrics: dict[str, MetricView] = {}
+        self._lock = threading.Lock()
+
+    def register(self, spec: MetricSpec, full_name: str,
+                 gauge_reader: GaugeReader | None = None) -> MetricView:
+        view = self._metrics.get(full_name)
+        if view is None:
+            view = self._metrics[full_name] = MetricView(spec, full_name, gauge_reader=gauge_reader)
+        elif gauge_reader is not None:
+            view.gauge_reader = gauge_reader
+        return view
+
+    def add(self, view: MetricView, value: float, key: Attributes) -> None:
+        with self._lock:
+            view.points[key] = view.points.get(key, 0.0) + value  # type: ignore[operator]
+
+    def record(self, view: MetricView, value: float, key: Attributes) -> None:
+        with self._lock:
+            point = view.points.get(key)
+            if point is None:
+                bounds = view.spec.buckets or ()
+                point = view.points[key] = HistogramPoint(bounds, [0] * (len(bounds) + 1))
+            point.record(value)  # type: ignore[union-attr]
+
+    def snapshot(self) -> list[MetricView]:
+        """A consistent copy: counters and histograms as recorded, gauges read now."""
+        result = []
+        with self._lock:
+            views = list(self._metrics.values())
+            copies = {v.full_name: dict(v.points) for v in views}
+        for view in views:
+            points = copies[view.full_name]
+            if view.spec.kind is InstrumentKind.OBSERVABLE_GAUGE and view.gauge_reader:
+                points = {freeze(attrs): value for value, attrs in view.gauge_reader()}
+            result.append(MetricView(view.spec, view.full_name, points))
+        return result

@@ -1,0 +1,90 @@
+"""The worker process and other commands.
+
+    python -m uno.jobs worker --storage sqlite:///jobs.db --app myapp.tasks \\
+        [--queues emails,default] [--concurrency 20]
+
+``--app`` names a module that registers tasks: on a module-level ``JobManager``
+(``@manager.task``) or with ``uno.jobs.task``. The worker runs those tasks
+against ``--storage`` until SIGTERM or SIGINT, then finishes in-flight jobs
+(within ``--shutdown-timeout``) and exits 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from uno.jobs.manager import JobManager
+from uno.jobs.storage.url import storage_from_url
+from uno.jobs.worker import AsyncWorker
+
+
+def load_app(module_name: str, manager: JobManager) -> int:
+    """Import ``module_name`` and copy the tasks of its module-level managers
+    onto ``manager``; return how many tasks ``manager`` can run."""
+    module = importlib.import_module(module_name)
+    for value in vars(module).values():
+        if isinstance(value, JobManager) and value is not manager:
+            for definition in value.tasks.definitions():
+                manager.tasks.register(definition)
+    from uno.jobs.tasks import default_registry
+
+    return len(set(manager.tasks.names()) | set(default_registry.names()))
+
+
+async def run_worker(args: argparse.Namespace) -> int:
+    queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+    worker = AsyncWorker(queues=queues, concurrency=args.concurrency,
+                         name=args.name, shutdown_timeout=args.shutdown_timeout)
+    manager = JobManager(storage=storage_from_url(args.storage), workers=[worker])
+    if load_app(args.app, manager) == 0:
+        print(f"error: module {args.app!r} registers no tasks", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with manager:
+        manager.logger.info("worker process serving queues %s", ",".join(queues))
+        await stop.wait()
+        manager.logger.info("shutting down: finishing in-flight jobs")
+    await manager.storage.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m uno.jobs")
+    commands = parser.add_subparsers(dest="command", required=True)
+    worker = commands.add_parser("worker", help="run workers until SIGTERM/SIGINT")
+    worker.add_argument("--storage", required=True, help="sqlite:///PATH or memory://")
+    worker.add_argument("--app", required=True, help="module that registers the tasks")
+    worker.add_argument("--queues", default="default", help="comma-separated (default: default)")
+    worker.add_argument("--concurrency", type=_positive_int, default=10)
+    worker.add_argument("--name", default=None, help="worker name (default: worker-N)")
+    worker.add_argument("--shutdown-timeout", type=float, default=30.0)
+    worker.add_argument("--log-level", default="INFO")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    sys.path.insert(0, "")
+    try:
+        return asyncio.run(run_worker(args))
+    except (ValueError, ModuleNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,71 @@
+"""The manager's background upkeep: fail stalled jobs, delete old finished ones.
+
+A RUNNING job whose worker sent no heartbeat for ``stall_timeout`` is failed
+through ``fail_job`` with ``JobStalledError`` (so it is retried while it has
+retries, and the instrumentation sees it end). Finished jobs older than
+``cleanup_age`` are deleted every ``cleanup_interval``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from uno.jobs.errors import JobStalledError
+from uno.jobs.job import utcnow
+
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
+
+
+class Maintenance:
+    def __init__(self, manager: JobManager) -> None:
+        self._manager = manager
+        self._task: asyncio.Task[None] | None = None
+        self._last_cleanup: datetime | None = None
+
+    @property
+    def interval(self) -> float:
+        m = self._manager
+        return max(0.05, min(m.cleanup_interval, m.stall_timeout / 3).total_seconds())
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name="uno-jobs-maintenance")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run_once(self) -> tuple[int, int]:
+        """Fail stalled jobs and (when due) delete old ones; return both counts."""
+        m, now = self._manager, utcnow()
+        stalled = await m.storage.find_stalled(now - m.stall_timeout)
+        for job in stalled:
+            error = JobStalledError(
+                f"no heartbeat from worker {job.worker_id!r} for {m.stall_timeout}"
+            )
+            await m.fail_job(job, error)
+        deleted = 0
+        if self._last_cleanup is None or now - self._last_cleanup >= m.cleanup_interval:
+            deleted = await m.storage.delete_finished_before(now - m.cleanup_age)
+            self._last_cleanup = now
+            if deleted:
+                m.logger.info("deleted %d finished job(s) older than %s", deleted, m.cleanup_age)
+        return len(stalled), deleted
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                self._manager.logger.exception("job maintenance failed; retrying")
+            await asyncio.sleep(self.interval)
+
+
+__all__ = ["Maintenance"]

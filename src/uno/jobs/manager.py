@@ -1,0 +1,302 @@
+"""``JobManager``: tasks, enqueueing, and the job lifecycle every worker goes through.
+
+    from uno.jobs import JobManager, InMemoryJobStorage, AsyncWorker
+
+    manager = JobManager(storage=InMemoryJobStorage(), worker_classes=[AsyncWorker])
+
+    @manager.task(queue="default", max_retries=2)
+    async def add(a: int, b: int) -> int:
+        return a + b
+
+    async with manager:
+        job_id = (await manager.enqueue("add", args=[1, 2])).value
+        job = await manager.wait_for_job(job_id, timeout=5)
+        assert job.result == 3
+
+The lifecycle calls ``enqueue``, ``start_job``, ``complete_job`` and ``fail_job``
+are the single place status changes happen (and where instrumentation hooks in).
+A manager that is never started is a producer against its storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from uno.jobs import lifecycle_log as log
+from uno.jobs.errors import NON_RETRYABLE, JobTimeoutError, ResultNotStorableError, UnknownTaskError
+from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus, Priority, utcnow
+from uno.jobs.maintenance import Maintenance
+from uno.jobs.queries import JobQueries
+from uno.jobs.result import Result
+from uno.jobs.storage.base import DuplicateJobError, JobStorage
+from uno.jobs.tasks import Handler, TaskDefinition, TaskRegistry, default_registry, make_definition
+from uno.jobs.validation import build_job
+from uno.jobs.waiters import JobWaiters
+
+
+class JobManager(JobQueries):
+    def __init__(
+        self,
+        storage: JobStorage,
+        worker_classes: Sequence[type] | None = None,
+        scheduler: Any | None = None,
+        stall_timeout: timedelta = timedelta(minutes=30),
+        cleanup_age: timedelta = timedelta(days=7),
+        cleanup_interval: timedelta = timedelta(hours=1),
+        health_check_interval: timedelta = timedelta(seconds=30),
+        logger: logging.Logger | None = None,
+        workers: Sequence[Any] | None = None,
+    ) -> None:
+        self.storage = storage
+        self.workers: list[Any] = [cls() for cls in worker_classes or ()] + list(workers or ())
+        self.scheduler = scheduler
+        self.stall_timeout = stall_timeout
+        self.cleanup_age = cleanup_age
+        self.cleanup_interval = cleanup_interval
+        self.health_check_interval = health_check_interval
+        self.logger = logger or logging.getLogger("uno.jobs")
+        self.running = False
+        self.tasks = TaskRegistry()
+        self._waiters = JobWaiters()
+        self._work_available = asyncio.Event()
+        self._maintenance = Maintenance(self)
+        if scheduler is not None and hasattr(scheduler, "bind"):
+            scheduler.bind(self)
+
+    # --- tasks ---
+
+    def task(
+        self,
+        name: str | None = None,
+        description: str | None = None,
+        timeout: timedelta | float | None = None,
+        max_retries: int = 3,
+        retry_delay: timedelta | float = timedelta(seconds=60),
+        queue: str = "default",
+    ) -> Callable[[Handler], Handler]:
+        return self.tasks.task(
+            name, description=description, timeout=timeout, max_retries=max_retries,
+            retry_delay=retry_delay, queue=queue,
+        )
+
+    def register_task(self, name: str, handler: Handler, **options: Any) -> TaskDefinition:
+        return self.tasks.register(make_definition(name, handler, **options))
+
+    def get_task(self, name: str) -> TaskDefinition | None:
+        return self.tasks.get(name) or default_registry.get(name)
+
+    # --- the lifecycle ---
+
+    async def enqueue(
+        self,
+        task_name: str,
+        args: Sequence[Any] | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+        queue_name: str | None = None,
+        priority: Priority = Priority.NORMAL,
+        job_id: str | None = None,
+        scheduled_at: datetime | None = None,
+        max_retries: int | None = None,
+        retry_delay: timedelta | None = None,
+        timeout: timedelta | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        tags: Sequence[str] | None = None,
+    ) -> Result[str]:
+        definition = self.get_task(task_name)
+        if definition is None:
+            return Result.failure(f"unknown task {task_name!r}")
+        try:
+            job = build_job(
+                definition, args=args, kwargs=kwargs, queue_name=queue_name, priority=priority,
+                job_id=job_id, scheduled_at=scheduled_at, max_retries=max_retries,
+                retry_delay=retry_delay, timeout=timeout, metadata=metadata, tags=tags,
+            )
+            await self.storage.add(job)
+        except (ValueError, DuplicateJobError) as exc:
+            return Result.failure(f"cannot enqueue {task_name!r}: {exc}")
+        log.job_event(self.logger, "enqueued", job)
+        self._work_available.set()
+        return Result.success(job.id)
+
+    async def start_job(self, job: Job, worker_name: str) -> Job:
+        now = utcnow()
+        job.status, job.worker_id = JobStatus.RUNNING, worker_name
+        job.started_at = job.updated_at = now
+        await self.storage.update(job)
+        log.job_event(self.logger, "started", job)
+        return job
+
+    async def complete_job(self, job: Job, result: Any) -> Job:
+        """Mark the job COMPLETED. ``ResultNotStorableError`` (job left RUNNING)
+        when the storage cannot hold the result; the worker then fails the job."""
+        now = utcnow()
+        finished = dataclasses.replace(job, status=JobStatus.COMPLETED, result=result,
+                                       error=None, completed_at=now, updated_at=now)
+        try:
+            await self.storage.update(finished)
+        except ValueError as exc:
+            raise ResultNotStorableError(f"result of job {job.id} cannot be stored: {exc}") from exc
+        _assign(job, finished)
+        log.job_event(self.logger, "completed", job)
+        self._waiters.notify(job)
+        return job
+
+    async def fail_job(self, job: Job, error: BaseException) -> Job:
+        """Record a failed attempt: a retry after ``retry_delay`` while
+        ``retry_count < max_retries``, else FAILED (TIMEOUT for a timeout)."""
+        now = utcnow()
+        job.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        job.updated_at = now
+        job.result = None
+        if isinstance(error, JobTimeoutError):
+            job.status, job.completed_at = JobStatus.TIMEOUT, now
+        elif isinstance(error, NON_RETRYABLE) or job.retry_count >= job.max_retries:
+            job.status, job.completed_at = JobStatus.FAILED, now
+        else:
+            job.retry_count += 1
+            job.status, job.scheduled_at, job.worker_id = JobStatus.RETRYING, now + job.retry_delay, None
+        await self.storage.update(job)
+        log.job_event(self.logger, _FAILURE_EVENTS.get(job.status, "failed"), job,
+                      level=logging.WARNING, exc=error)
+        if job.status in FINISHED_STATUSES:
+            self._waiters.notify(job)
+        else:
+            self._work_available.set()
+        return job
+
+    async def execute(self, job: Job) -> Any:
+        """Run the job's handler (with its timeout); raises what the handler raises."""
+        definition = self.get_task(job.task_name)
+        if definition is None:
+            raise UnknownTaskError(f"no task {job.task_name!r} is registered in this process")
+        if job.timeout is None:
+            return await definition.call(job.args, job.kwargs)
+        try:
+            async with asyncio.timeout(job.timeout.total_seconds()) as deadline:
+                return await definition.call(job.args, job.kwargs)
+        except TimeoutError:
+            if deadline.expired():
+                raise JobTimeoutError(f"job exceeded its timeout of {job.timeout}") from None
+            raise
+
+    # --- control ---
+
+    async def cancel_job(self, job_id: str) -> Result[bool]:
+        job_result = await self.get_job(job_id)
+        job = job_result.value
+        if job is None:
+            return Result.failure(job_result.error or f"no job with id {job_id!r}")
+        if job.status not in (JobStatus.PENDING, JobStatus.RETRYING, JobStatus.RESERVED):
+            return Result.failure(f"job {job_id} is {job.status.value} and cannot be cancelled")
+        job.status, job.completed_at, job.updated_at = JobStatus.CANCELLED, utcnow(), utcnow()
+        await self.storage.update(job)
+        log.job_event(self.logger, "cancelled", job)
+        self._waiters.notify(job)
+        return Result.success(True)
+
+    async def retry_job(self, job_id: str) -> Result[bool]:
+        job_result = await self.get_job(job_id)
+        job = job_result.value
+        if job is None:
+            return Result.failure(job_result.error or f"no job with id {job_id!r}")
+        if job.status not in (JobStatus.FAILED, JobStatus.TIMEOUT, JobStatus.CANCELLED):
+            return Result.failure(f"job {job_id} is {job.status.value}; only finished, "
+                                  "unsuccessful jobs can be retried")
+        now = utcnow()
+        job.status, job.scheduled_at, job.updated_at = JobStatus.PENDING, now, now
+        job.error = job.worker_id = job.started_at = job.completed_at = None
+        await self.storage.update(job)
+        log.job_event(self.logger, "requeued", job)
+        self._work_available.set()
+        return Result.success(True)
+
+    async def get_job(self, job_id: str) -> Result[Job | None]:
+        try:
+            return Result.success(await self.storage.get(job_id))
+        except Exception as exc:  # a corrupt row: say so, keep going
+            return Result.failure(f"cannot read job {job_id!r}: {exc}")
+
+    async def wait_for_job(self, job_id: str, timeout: float | None = None) -> Job:
+        """The job once COMPLETED, FAILED, CANCELLED or TIMEOUT. ``TimeoutError``
+        after ``timeout`` seconds; ``LookupError`` for an unknown id."""
+        async with asyncio.timeout(timeout):
+            return await self._waiters.wait(job_id, self.storage)
+
+    async def run_job_sync(
+        self,
+        task_name: str,
+        args: Sequence[Any] | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        timeout: timedelta | float | None = None,
+    ) -> Result[Any]:
+        """Run a task now, in this process, through the full lifecycle (no retries)."""
+        enqueued = await self.enqueue(task_name, args=args, kwargs=kwargs, metadata=metadata,
+                                      timeout=timeout, max_retries=0, priority=Priority.CRITICAL,
+                                      queue_name=f"{_SYNC_QUEUE_PREFIX}{task_name}")
+        if enqueued.is_failure:
+            return enqueued
+        job = await self.storage.claim_next([f"{_SYNC_QUEUE_PREFIX}{task_name}"], "run_job_sync",
+                                            utcnow())
+        if job is None:
+            return Result.failure(f"job {enqueued.value} was claimed elsewhere")
+        from uno.jobs.worker.runner import run_claimed_job  # noqa: PLC0415 - import cycle
+
+        job = await run_claimed_job(self, job, "run_job_sync")
+        if job.status is JobStatus.COMPLETED:
+            return Result.success(job.result)
+        return Result.failure(job.error or job.status.value)
+
+    # --- running ---
+
+    async def start(self) -> None:
+        if self.running:
+            return
+        await self.storage.open()
+        self.running = True
+        for worker in self.workers:
+            await worker.start(self)
+        if self.scheduler is not None:
+            await self.scheduler.start(self)
+        self._maintenance.start()
+        self.logger.info("job manager started with %d worker(s)", len(self.workers))
+
+    async def stop(self) -> None:
+        if not self.running:
+            return
+        self.running = False
+        await self._maintenance.stop()
+        if self.scheduler is not None:
+            await self.scheduler.stop()
+        await asyncio.gather(*(worker.stop() for worker in self.workers))
+        self.logger.info("job manager stopped")
+
+    async def __aenter__(self) -> JobManager:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def wait_for_work(self, timeout: float) -> None:
+        """Sleep until a job may be available here, or ``timeout`` seconds."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._work_available.wait()
+        except TimeoutError:
+            return
+        self._work_available.clear()
+
+
+_SYNC_QUEUE_PREFIX = "sync:"
+_FAILURE_EVENTS = {JobStatus.RETRYING: "retrying", JobStatus.TIMEOUT: "timed out"}
+
+
+def _assign(target: Job, source: Job) -> None:
+    for name in Job.__dataclass_fields__:
+        setattr(target, name, getattr(source, name))

@@ -1,0 +1,145 @@
+"""``JobMetrics``: the seed's record/set API over one set of OpenTelemetry
+instruments, shared by the plugin and by users who record by hand.
+
+    metrics = JobMetrics()                 # global MeterProvider; local view kept
+    metrics.record_job_enqueued(queue="default", task="email", priority="HIGH")
+    metrics.record_execution_time(queue="default", task="email", seconds=1.5)
+    metrics.get_metrics()["uno_jobs.job_enqueued"]["total"]      # 1.0
+
+Gauges are observable: ``set_*`` stores the latest value and the instrument's
+callback reports it, so a reader never waits on the job system.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from opentelemetry.metrics import MeterProvider
+
+from uno.core.monitoring.instruments import MetricsManager
+from uno.core.monitoring.local_view import HistogramPoint
+from uno.jobs.monitoring import semconv as sc
+
+GaugeValues = dict[tuple[tuple[str, str], ...], float]
+
+
+class JobMetrics:
+    def __init__(
+        self,
+        metrics_manager: MetricsManager | None = None,
+        namespace: str = sc.DEFAULT_NAMESPACE,
+        logger: logging.Logger | None = None,
+        meter_provider: MeterProvider | None = None,
+    ) -> None:
+        self.metrics_manager = metrics_manager or MetricsManager(meter_provider, namespace)
+        self.namespace = self.metrics_manager.namespace
+        self.logger = logger or logging.getLogger("uno.jobs.monitoring")
+        m = self.metrics_manager
+        self._enqueued = m.counter(sc.JOB_ENQUEUED)
+        self._started = m.counter(sc.JOB_STARTED)
+        self._completed = m.counter(sc.JOB_COMPLETED)
+        self._failed = m.counter(sc.JOB_FAILED)
+        self._retry = m.counter(sc.JOB_RETRY)
+        self._cancelled = m.counter(sc.JOB_CANCELLED)
+        self._execution_time = m.histogram(sc.EXECUTION_TIME)
+        self._wait_time = m.histogram(sc.WAIT_TIME)
+        self._gauges: dict[str, GaugeValues] = {spec.name: {} for spec in sc.GAUGES}
+        self._gauge_lock = threading.Lock()
+        for spec in sc.GAUGES:
+            m.observable_gauge(spec, self._gauge_reader(spec.name))
+
+    # --- counters ---
+
+    def record_job_enqueued(self, queue: str, task: str, priority: str) -> None:
+        self._enqueued.add(1, {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task,
+                               sc.ATTR_PRIORITY: priority})
+
+    def record_job_started(self, queue: str, task: str, worker: str) -> None:
+        self._started.add(1, {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task, sc.ATTR_WORKER: worker})
+
+    def record_job_completed(self, queue: str, task: str, worker: str) -> None:
+        self._completed.add(1, {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task,
+                                sc.ATTR_WORKER: worker})
+
+    def record_job_failed(self, queue: str, task: str, worker: str, error_type: str) -> None:
+        self._failed.add(1, {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task, sc.ATTR_WORKER: worker,
+                             sc.ATTR_ERROR_TYPE: error_type})
+
+    def record_job_retry(self, queue: str, task: str) -> None:
+        self._retry.add(1, {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task})
+
+    def record_job_cancelled(self, queue: str, task: str) -> None:
+        self._cancelled.add(1, {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task})
+
+    # --- histograms ---
+
+    def record_execution_time(self, queue: str, task: str, seconds: float) -> None:
+        self._execution_time.record(seconds, {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task})
+
+    def record_wait_time(self, queue: str, task: str, seconds: float,
+                         priority: str = "NORMAL") -> None:
+        self._wait_time.record(max(0.0, seconds), {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task,
+                                                   sc.ATTR_PRIORITY: priority})
+
+    # --- gauges ---
+
+    def set_queue_length(self, queue: str, status: str, length: int) -> None:
+        self._set_gauge(sc.QUEUE_LENGTH.name, length, queue=queue, status=status)
+
+    def set_worker_busy(self, worker_type: str, count: int) -> None:
+        self._set_gauge(sc.WORKER_BUSY.name, count, worker_type=worker_type)
+
+    def set_worker_idle(self, worker_type: str, count: int) -> None:
+        self._set_gauge(sc.WORKER_IDLE.name, count, worker_type=worker_type)
+
+    def set_health(self, check: str, status: str) -> None:
+        """1 for ``status``, 0 for the other statuses of ``check``."""
+        for candidate in ("healthy", "degraded", "unhealthy"):
+            self._set_gauge(sc.HEALTH.name, int(candidate == status), check=check,
+                            status=candidate)
+
+    def set_alert(self, alert: str, severity: str, firing: bool) -> None:
+        self._set_gauge(sc.ALERTS.name, int(firing), alert=alert, severity=severity)
+
+    def replace_gauge(self, spec: sc.MetricSpec, values: dict[tuple[tuple[str, str], ...], float]
+                      ) -> None:
+        """Swap in a whole new set of values for one gauge (a collector refresh)."""
+        with self._gauge_lock:
+            self._gauges[spec.name] = dict(values)
+
+    def _set_gauge(self, name: str, value: float, **attributes: str) -> None:
+        with self._gauge_lock:
+            values = dict(self._gauges[name])
+            values[tuple(sorted(attributes.items()))] = float(value)
+            self._gauges[name] = values
+
+    def _gauge_reader(self, name: str):
+        def read() -> list[tuple[float, dict[str, str]]]:
+            return [(value, dict(key)) for key, value in self._gauges[name].items()]
+
+        return read
+
+    # --- reading back ---
+
+    def get_metrics(self) -> dict[str, dict[str, Any]]:
+        """Current values by full metric name: ``type``, ``unit``, ``total`` (a
+        counter's sum, a histogram's count, a gauge's sum) and ``series``."""
+        result: dict[str, dict[str, Any]] = {}
+        for view in self.metrics_manager.view.snapshot():
+            series, total = [], 0.0
+            for key, point in view.points.items():
+                entry: dict[str, Any] = {"attributes": dict(key)}
+                if isinstance(point, HistogramPoint):
+                    entry.update(count=point.count, sum=point.total,
+                                 buckets=dict(zip((*point.bounds, float("inf")),
+                                                  point.bucket_counts, strict=True)))
+                    total += point.count
+                else:
+                    entry["value"] = point
+                    total += point
+                series.append(entry)
+            result[view.full_name] = {"type": view.spec.kind.value, "unit": view.spec.unit,
+                                      "total": total, "series": series}
+        return result

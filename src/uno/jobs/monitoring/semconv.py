@@ -1,0 +1,131 @@
+"""Every metric name, unit, description, bucket list and attribute key of the
+project, in one place. The plugin, ``JobMetrics``, the Prometheus export, the
+collector config and the alert rules all use these names.
+
+    from uno.jobs.monitoring import semconv
+    counter = semconv.create_instrument(meter, semconv.JOB_ENQUEUED)
+    counter.add(1, {semconv.ATTR_QUEUE: "emails", semconv.ATTR_TASK: "send"})
+
+Metric names are ``{namespace}.{name}`` with the namespace ``uno_jobs``; in
+Prometheus they read ``uno_jobs_job_enqueued_total``,
+``uno_jobs_execution_time_seconds_bucket``, ``uno_jobs_queue_length`` ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Final
+
+DEFAULT_NAMESPACE: Final = "uno_jobs"
+MESSAGING_SYSTEM: Final = "uno_jobs"
+
+# --- metric attribute keys (the seed's labels; bounded values only) ---
+ATTR_QUEUE: Final = "queue"
+ATTR_TASK: Final = "task"
+ATTR_PRIORITY: Final = "priority"
+ATTR_WORKER: Final = "worker"
+ATTR_ERROR_TYPE: Final = "error_type"
+ATTR_STATUS: Final = "status"
+ATTR_WORKER_TYPE: Final = "worker_type"
+ATTR_CHECK: Final = "check"
+ATTR_ALERT: Final = "alert"
+ATTR_SEVERITY: Final = "severity"
+
+# --- span attribute keys (messaging semantic conventions + ours) ---
+SPAN_MESSAGING_SYSTEM: Final = "messaging.system"
+SPAN_OPERATION_TYPE: Final = "messaging.operation.type"
+SPAN_OPERATION_NAME: Final = "messaging.operation.name"
+SPAN_DESTINATION: Final = "messaging.destination.name"
+SPAN_MESSAGE_ID: Final = "messaging.message.id"
+SPAN_CONSUMER_GROUP: Final = "messaging.consumer.group.name"
+SPAN_ERROR_TYPE: Final = "error.type"
+SPAN_TASK: Final = "uno_jobs.task.name"
+SPAN_PRIORITY: Final = "uno_jobs.job.priority"
+SPAN_RETRY_COUNT: Final = "uno_jobs.job.retry_count"
+SPAN_ATTEMPT: Final = "uno_jobs.job.attempt"
+SPAN_MAX_RETRIES: Final = "uno_jobs.job.max_retries"
+SPAN_WORKER: Final = "uno_jobs.worker.name"
+SPAN_STATUS: Final = "uno_jobs.job.status"
+SPAN_ARGS: Final = "uno_jobs.job.args"
+SPAN_KWARGS: Final = "uno_jobs.job.kwargs"
+SPAN_RESULT: Final = "uno_jobs.job.result"
+SPAN_WAIT_TIME: Final = "uno_jobs.job.wait_time"
+
+EXECUTION_TIME_BUCKETS: Final = (0.01, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 600.0)
+WAIT_TIME_BUCKETS: Final = EXECUTION_TIME_BUCKETS + (1800.0, 3600.0)
+
+
+class InstrumentKind(Enum):
+    COUNTER = "counter"
+    HISTOGRAM = "histogram"
+    OBSERVABLE_GAUGE = "observable_gauge"
+
+
+@dataclass(frozen=True, slots=True)
+class MetricSpec:
+    """One metric: its short name (without namespace), kind, unit, description,
+    attribute keys and, for histograms, explicit bucket bounds."""
+
+    name: str
+    kind: InstrumentKind
+    unit: str
+    description: str
+    attributes: tuple[str, ...]
+    buckets: tuple[float, ...] | None = None
+
+    def full_name(self, namespace: str = DEFAULT_NAMESPACE) -> str:
+        return f"{namespace}.{self.name}" if namespace else self.name
+
+
+_C, _H, _G = InstrumentKind.COUNTER, InstrumentKind.HISTOGRAM, InstrumentKind.OBSERVABLE_GAUGE
+
+JOB_ENQUEUED: Final = MetricSpec(
+    "job_enqueued", _C, "{job}", "Number of jobs enqueued", (ATTR_QUEUE, ATTR_TASK, ATTR_PRIORITY)
+)
+JOB_STARTED: Final = MetricSpec(
+    "job_started", _C, "{job}", "Number of jobs started", (ATTR_QUEUE, ATTR_TASK, ATTR_WORKER)
+)
+JOB_COMPLETED: Final = MetricSpec(
+    "job_completed", _C, "{job}", "Number of jobs completed successfully",
+    (ATTR_QUEUE, ATTR_TASK, ATTR_WORKER),
+)
+JOB_FAILED: Final = MetricSpec(
+    "job_failed", _C, "{job}", "Number of jobs that failed",
+    (ATTR_QUEUE, ATTR_TASK, ATTR_WORKER, ATTR_ERROR_TYPE),
+)
+JOB_RETRY: Final = MetricSpec(
+    "job_retry", _C, "{job}", "Number of job retries", (ATTR_QUEUE, ATTR_TASK)
+)
+JOB_CANCELLED: Final = MetricSpec(
+    "job_cancelled", _C, "{job}", "Number of jobs cancelled", (ATTR_QUEUE, ATTR_TASK)
+)
+EXECUTION_TIME: Final = MetricSpec(
+    "execution_time", _H, "s", "Job execution time in seconds", (ATTR_QUEUE, ATTR_TASK),
+    EXECUTION_TIME_BUCKETS,
+)
+WAIT_TIME: Final = MetricSpec(
+    "wait_time", _H, "s", "Time from when a job became due to when it started, in seconds",
+    (ATTR_QUEUE, ATTR_TASK, ATTR_PRIORITY), WAIT_TIME_BUCKETS,
+)
+QUEUE_LENGTH: Final = MetricSpec(
+    "queue_length", _G, "{job}", "Number of jobs in queue", (ATTR_QUEUE, ATTR_STATUS)
+)
+WORKER_BUSY: Final = MetricSpec(
+    "worker_busy", _G, "{worker}", "Number of busy workers", (ATTR_WORKER_TYPE,)
+)
+WORKER_IDLE: Final = MetricSpec(
+    "worker_idle", _G, "{worker}", "Number of idle workers", (ATTR_WORKER_TYPE,)
+)
+HEALTH: Final = MetricSpec(
+    "health", _G, "", "1 for a health check's current status, 0 for the others",
+    (ATTR_CHECK, ATTR_STATUS),
+)
+ALERTS: Final = MetricSpec(
+    "alerts", _G, "", "1 while an alert fires, 0 otherwise", (ATTR_ALERT, ATTR_SEVERITY)
+)
+
+COUNTERS: Final = (JOB_ENQUEUED, JOB_STARTED, JOB_COMPLETED, JOB_FAILED, JOB_RETRY, JOB_CANCELLED)
+HISTOGRAMS: Final = (EXECUTION_TIME, WAIT_TIME)
+GAUGES: Final = (QUEUE_LENGTH, WORKER_BUSY, WORKER_IDLE, HEALTH, ALERTS)
+ALL_METRICS: Final = COUNTERS + HISTOGRAMS + GAUGES

@@ -1,0 +1,98 @@
+"""The storage interface: persistence only. Status changes, counting and
+logging live in :class:`uno.jobs.manager.JobManager`, which is the one place
+the lifecycle passes through (and the one place to instrument).
+
+Every backend passes the same contract suite (``tests/test_storage_contract.py``).
+
+    storage = InMemoryJobStorage()
+    await storage.add(job)
+    claimed = await storage.claim_next(["default"], worker_id="w1", now=utcnow())
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from uno.jobs.job import Job, JobStatus
+
+
+class DuplicateJobError(ValueError):
+    """A job with this id is already stored."""
+
+
+class JobStorage(abc.ABC):
+    """Async persistence for jobs, queues and their pause state."""
+
+    async def open(self) -> None:  # noqa: B027 - optional hook
+        """Prepare the backend (create tables). Idempotent."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release resources. Idempotent."""
+
+    @abc.abstractmethod
+    async def add(self, job: Job) -> None:
+        """Store a new job; ``DuplicateJobError`` if its id exists, ``ValueError``
+        (naming the field) if it cannot be stored. Nothing is half-stored."""
+
+    @abc.abstractmethod
+    async def get(self, job_id: str) -> Job | None:
+        """The job, or None. A row that cannot be decoded raises ``JobDecodeError``."""
+
+    @abc.abstractmethod
+    async def update(self, job: Job) -> None:
+        """Replace the stored job with ``job`` (same id). ``ValueError`` if it
+        cannot be stored (for example an unserialisable result)."""
+
+    @abc.abstractmethod
+    async def claim_next(
+        self, queues: Sequence[str], worker_id: str, now: datetime
+    ) -> Job | None:
+        """Atomically take the next due job from ``queues`` (not paused): the
+        lowest priority value first, then the earliest ``due_at``, then the
+        earliest enqueued. It is returned as RESERVED with ``worker_id`` set.
+        Across processes sharing a store, a job is claimed once."""
+
+    @abc.abstractmethod
+    async def list_jobs(
+        self,
+        statuses: Iterable[JobStatus],
+        queue_name: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Job]:
+        """Jobs in any of ``statuses``, oldest first."""
+
+    @abc.abstractmethod
+    async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
+        """Job counts for every (queue, status) pair that has jobs. Cheap: the
+        in-memory store answers in constant time per pair."""
+
+    @abc.abstractmethod
+    async def queue_names(self) -> set[str]:
+        """Every queue that holds or held a job, or was paused."""
+
+    @abc.abstractmethod
+    async def set_paused(self, queue_name: str, paused: bool) -> None:
+        """Pause (no claims) or resume a queue."""
+
+    @abc.abstractmethod
+    async def paused_queues(self) -> set[str]:
+        """The queues paused now."""
+
+    @abc.abstractmethod
+    async def delete_waiting(self, queue_name: str) -> int:
+        """Delete the PENDING and RETRYING jobs of a queue; return how many."""
+
+    @abc.abstractmethod
+    async def delete_finished_before(self, cutoff: datetime) -> int:
+        """Delete finished jobs whose ``updated_at`` is before ``cutoff``."""
+
+    @abc.abstractmethod
+    async def find_stalled(self, heartbeat_before: datetime) -> list[Job]:
+        """RUNNING jobs whose ``updated_at`` (the heartbeat) is before the cutoff."""
+
+    @abc.abstractmethod
+    async def heartbeat(self, job_ids: Sequence[str], now: datetime) -> None:
+        """Set ``updated_at`` of these RUNNING jobs to ``now``."""

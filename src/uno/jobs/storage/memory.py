@@ -1,0 +1,171 @@
+"""``InMemoryJobStorage``: jobs in a dict, two heaps per queue.
+
+    storage = InMemoryJobStorage()
+    manager = JobManager(storage=storage, worker_classes=[AsyncWorker])
+
+A claim pops the ready heap (priority, due time, insertion order); jobs that are
+not due yet wait in a second heap ordered by due time. Counts by queue and
+status are kept up to date on every change, so reading them costs the same
+with ten or a million jobs stored. Jobs are copied in and out, so callers never
+share state with the store.
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import itertools
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
+from uno.jobs.storage.base import DuplicateJobError, JobStorage
+
+_WAITING = (JobStatus.PENDING, JobStatus.RETRYING)
+
+
+@dataclass
+class _QueueHeaps:
+    ready: list[tuple[int, datetime, int, str]] = field(default_factory=list)
+    scheduled: list[tuple[datetime, int, str]] = field(default_factory=list)
+
+
+class InMemoryJobStorage(JobStorage):
+    """A process-local store; the reference implementation of :class:`JobStorage`."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[str, Job] = {}
+        self._seq: dict[str, int] = {}
+        self._heaps: defaultdict[str, _QueueHeaps] = defaultdict(_QueueHeaps)
+        self._counts: Counter[tuple[str, JobStatus]] = Counter()
+        self._paused: set[str] = set()
+        self._known_queues: set[str] = set()
+        self._next_seq = itertools.count()
+
+    async def add(self, job: Job) -> None:
+        if job.id in self._jobs:
+            raise DuplicateJobError(f"a job with id {job.id!r} already exists")
+        self._seq[job.id] = next(self._next_seq)
+        self._store(copy.copy(job))
+
+    async def get(self, job_id: str) -> Job | None:
+        job = self._jobs.get(job_id)
+        return copy.copy(job) if job is not None else None
+
+    async def update(self, job: Job) -> None:
+        if job.id not in self._jobs:
+            raise KeyError(f"no job with id {job.id!r}")
+        self._store(copy.copy(job))
+
+    async def claim_next(
+        self, queues: Sequence[str], worker_id: str, now: datetime
+    ) -> Job | None:
+        best: tuple[tuple[int, datetime, int, str], str] | None = None
+        for queue in queues:
+            if queue in self._paused or queue not in self._heaps:
+                continue
+            head = self._ready_head(queue, now)
+            if head is not None and (best is None or head < best[0]):
+                best = (head, queue)
+        if best is None:
+            return None
+        heapq.heappop(self._heaps[best[1]].ready)
+        job = copy.copy(self._jobs[best[0][3]])
+        job.status, job.worker_id, job.updated_at = JobStatus.RESERVED, worker_id, now
+        self._store(job)
+        return copy.copy(job)
+
+    async def list_jobs(
+        self,
+        statuses: Iterable[JobStatus],
+        queue_name: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Job]:
+        wanted = set(statuses)
+        found = (
+            job
+            for job in self._jobs.values()
+            if job.status in wanted and (queue_name is None or job.queue_name == queue_name)
+        )
+        return [copy.copy(job) for job in itertools.islice(found, offset, offset + limit)]
+
+    async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
+        return {key: n for key, n in self._counts.items() if n}
+
+    async def queue_names(self) -> set[str]:
+        return self._known_queues | self._paused
+
+    async def set_paused(self, queue_name: str, paused: bool) -> None:
+        if paused:
+            self._paused.add(queue_name)
+        else:
+            self._paused.discard(queue_name)
+
+    async def paused_queues(self) -> set[str]:
+        return set(self._paused)
+
+    async def delete_waiting(self, queue_name: str) -> int:
+        doomed = [j.id for j in self._jobs.values() if j.queue_name == queue_name and j.status in _WAITING]
+        for job_id in doomed:
+            self._delete(job_id)
+        return len(doomed)
+
+    async def delete_finished_before(self, cutoff: datetime) -> int:
+        doomed = [
+            j.id for j in self._jobs.values() if j.status in FINISHED_STATUSES and j.updated_at < cutoff
+        ]
+        for job_id in doomed:
+            self._delete(job_id)
+        return len(doomed)
+
+    async def find_stalled(self, heartbeat_before: datetime) -> list[Job]:
+        return [
+            copy.copy(j)
+            for j in self._jobs.values()
+            if j.status is JobStatus.RUNNING and j.updated_at < heartbeat_before
+        ]
+
+    async def heartbeat(self, job_ids: Sequence[str], now: datetime) -> None:
+        for job_id in job_ids:
+            job = self._jobs.get(job_id)
+            if job is not None and job.status is JobStatus.RUNNING:
+                job.updated_at = now
+
+    # --- internals ---
+
+    def _store(self, job: Job) -> None:
+        old = self._jobs.get(job.id)
+        if old is not None:
+            self._counts[(old.queue_name, old.status)] -= 1
+        self._counts[(job.queue_name, job.status)] += 1
+        self._jobs[job.id] = job
+        self._known_queues.add(job.queue_name)
+        if job.status in _WAITING and (
+            old is None or old.status not in _WAITING or old.due_at != job.due_at
+        ):
+            entry = (job.due_at, self._seq[job.id], job.id)
+            heapq.heappush(self._heaps[job.queue_name].scheduled, entry)
+
+    def _delete(self, job_id: str) -> None:
+        job = self._jobs.pop(job_id)
+        self._seq.pop(job_id, None)
+        self._counts[(job.queue_name, job.status)] -= 1
+
+    def _ready_head(self, queue: str, now: datetime) -> tuple[int, datetime, int, str] | None:
+        """Move due jobs to the ready heap; drop stale entries; peek the head."""
+        heaps = self._heaps[queue]
+        while heaps.scheduled and heaps.scheduled[0][0] <= now:
+            due_at, seq, job_id = heapq.heappop(heaps.scheduled)
+            job = self._jobs.get(job_id)
+            if job is not None and job.status in _WAITING and job.due_at == due_at:
+                heapq.heappush(heaps.ready, (int(job.priority), due_at, seq, job_id))
+        while heaps.ready:
+            priority, due_at, seq, job_id = heaps.ready[0]
+            job = self._jobs.get(job_id)
+            if job is not None and job.status in _WAITING and job.due_at == due_at:
+                return heaps.ready[0]
+            heapq.heappop(heaps.ready)
+        return None

@@ -1,0 +1,33 @@
+"""Small time helpers: validating durations and aware datetimes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+
+def to_timedelta(
+    value: timedelta | float | int | None, name: str, positive: bool = False
+) -> timedelta | None:
+    """A ``timedelta`` from seconds or a timedelta; ``ValueError`` naming ``name``
+    for a negative (or, when ``positive``, zero) or non-numeric value."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, timedelta | int | float):
+        raise ValueError(f"{name} must be a timedelta or seconds, got {value!r}")
+    delta = value if isinstance(value, timedelta) else timedelta(seconds=value)
+    seconds = delta.total_seconds()
+    if seconds < 0 or (positive and seconds == 0) or seconds != seconds:
+        qualifier = "positive" if positive else "zero or positive"
+        raise ValueError(f"{name} must be {qualifier}, got {value!r}")
+    return delta
+
+
+def require_aware(value: datetime | None, name: str) -> datetime | None:
+    """``value`` if it is None or timezone-aware; ``ValueError`` otherwise."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        raise ValueError(f"{name} must be a datetime, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware (e.g. datetime.now(UTC)), got {value!r}")
+    return value

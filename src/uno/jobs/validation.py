@@ -1,0 +1,84 @@
+"""Turning ``enqueue`` arguments into a ``Job``, or a ``ValueError`` that names
+the bad argument. Nothing is stored until every argument checked out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from uno.jobs.job import Job, Priority, utcnow
+from uno.jobs.tasks import TaskDefinition
+from uno.jobs.timeutil import require_aware, to_timedelta
+
+
+def to_priority(value: Any) -> Priority:
+    if isinstance(value, Priority):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return Priority(value)
+        except ValueError:
+            pass
+    if isinstance(value, str) and value.upper() in Priority.__members__:
+        return Priority[value.upper()]
+    choices = ", ".join(f"{p.name}={p.value}" for p in Priority)
+    raise ValueError(f"priority must be a Priority ({choices}), got {value!r}")
+
+
+def build_job(
+    definition: TaskDefinition,
+    *,
+    args: Sequence[Any] | None,
+    kwargs: Mapping[str, Any] | None,
+    queue_name: str | None,
+    priority: Any,
+    job_id: str | None,
+    scheduled_at: datetime | None,
+    max_retries: int | None,
+    retry_delay: timedelta | float | None,
+    timeout: timedelta | float | None,
+    metadata: Mapping[str, Any] | None,
+    tags: Sequence[str] | None,
+) -> Job:
+    if args is not None and (isinstance(args, str | bytes) or not isinstance(args, Sequence)):
+        raise ValueError(f"args must be a list or tuple, got {type(args).__name__}")
+    if kwargs is not None and not isinstance(kwargs, Mapping):
+        raise ValueError(f"kwargs must be a dict, got {type(kwargs).__name__}")
+    if kwargs and not all(isinstance(k, str) for k in kwargs):
+        raise ValueError("kwargs keys must be strings")
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
+    if metadata and not all(isinstance(k, str) for k in metadata):
+        raise ValueError("metadata keys must be strings")
+    if tags is not None and (isinstance(tags, str) or not all(isinstance(t, str) for t in tags)):
+        raise ValueError(f"tags must be a list of strings, got {tags!r}")
+    if queue_name is not None and (not isinstance(queue_name, str) or not queue_name):
+        raise ValueError(f"queue_name must be a non-empty string, got {queue_name!r}")
+    if job_id is not None and (not isinstance(job_id, str) or not job_id):
+        raise ValueError(f"job_id must be a non-empty string, got {job_id!r}")
+    if max_retries is not None and (
+        not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0
+    ):
+        raise ValueError(f"max_retries must be an int >= 0, got {max_retries!r}")
+    now = utcnow()
+    job = Job(
+        task_name=definition.name,
+        queue_name=queue_name or definition.queue,
+        priority=to_priority(priority),
+        args=list(args or ()),
+        kwargs=dict(kwargs or {}),
+        created_at=now,
+        updated_at=now,
+        scheduled_at=require_aware(scheduled_at, "scheduled_at"),
+        max_retries=definition.max_retries if max_retries is None else max_retries,
+        retry_delay=definition.retry_delay
+        if retry_delay is None
+        else to_timedelta(retry_delay, "retry_delay"),
+        timeout=definition.timeout if timeout is None else to_timedelta(timeout, "timeout", True),
+        metadata=dict(metadata or {}),
+        tags=list(tags or ()),
+    )
+    if job_id is not None:
+        job.id = job_id
+    return job

@@ -1,0 +1,176 @@
+"""``AsyncWorker``: claims jobs from its queues and runs up to ``concurrency`` at once.
+
+    worker = AsyncWorker(queues=["emails", "default"], concurrency=20, name="mailer")
+    manager = JobManager(storage, workers=[worker])
+    async with manager: ...      # the manager starts and stops its workers
+
+The claim loop reads top to bottom: take a free slot, claim the next due job,
+run it in its own task. While jobs run, a heartbeat keeps their ``updated_at``
+fresh so the manager can tell a slow job from a dead worker. ``stop()`` stops
+claiming, lets in-flight jobs finish within ``shutdown_timeout``, then cancels
+the rest (they end as failed attempts, retried while they have retries).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from uno.jobs.job import utcnow
+from uno.jobs.worker.runner import run_claimed_job
+
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
+
+_names = itertools.count(1)
+
+
+class AsyncWorker:
+    def __init__(
+        self,
+        queues: Sequence[str] = ("default",),
+        concurrency: int = 10,
+        name: str | None = None,
+        poll_interval: float = 0.5,
+        shutdown_timeout: float = 30.0,
+    ) -> None:
+        if isinstance(queues, str):
+            queues = [queues]
+        if not queues or not all(isinstance(q, str) and q for q in queues):
+            raise ValueError(f"queues must be a non-empty list of queue names, got {queues!r}")
+        if not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
+        if poll_interval <= 0 or shutdown_timeout < 0:
+            raise ValueError("poll_interval must be > 0 and shutdown_timeout >= 0")
+        self.queues = list(queues)
+        self.concurrency = concurrency
+        self.name = name or f"worker-{next(_names)}"
+        self.poll_interval = poll_interval
+        self.shutdown_timeout = shutdown_timeout
+        self.running = False
+        self.manager: JobManager | None = None
+        self.started_at: datetime | None = None
+        self.last_activity: datetime | None = None
+        self.jobs_processed = 0
+        self.jobs_failed = 0
+        self._active: dict[str, asyncio.Task[Any]] = {}
+        self._slots = asyncio.Semaphore(concurrency)
+        self._loops: list[asyncio.Task[None]] = []
+
+    @property
+    def worker_type(self) -> str:
+        return type(self).__name__
+
+    @property
+    def active_jobs(self) -> int:
+        return len(self._active)
+
+    def is_busy(self) -> bool:
+        """True while at least one job runs on this worker."""
+        return bool(self._active)
+
+    def is_healthy(self) -> bool:
+        return self.running and all(not t.done() for t in self._loops)
+
+    def get_health_details(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "worker_type": self.worker_type,
+            "running": self.running,
+            "healthy": self.is_healthy(),
+            "queues": list(self.queues),
+            "concurrency": self.concurrency,
+            "active_jobs": self.active_jobs,
+            "busy": self.is_busy(),
+            "jobs_processed": self.jobs_processed,
+            "jobs_failed": self.jobs_failed,
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "last_activity": self.last_activity.isoformat() if self.last_activity else None,
+        }
+
+    async def start(self, manager: JobManager) -> None:
+        if self.running:
+            return
+        self.manager, self.running = manager, True
+        self.started_at = self.last_activity = utcnow()
+        self._loops = [
+            asyncio.create_task(self._claim_loop(), name=f"{self.name}-claim"),
+            asyncio.create_task(self._heartbeat_loop(), name=f"{self.name}-heartbeat"),
+        ]
+        manager.logger.info("worker %s started on queues %s", self.name, ",".join(self.queues),
+                            extra={"worker": self.name})
+
+    async def stop(self) -> None:
+        if not self.running:
+            return
+        self.running = False
+        claim_loop, heartbeat_loop = self._loops
+        claim_loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await claim_loop
+        in_flight = list(self._active.values())
+        if in_flight:
+            _done, late = await asyncio.wait(in_flight, timeout=self.shutdown_timeout)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        heartbeat_loop.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat_loop
+        assert self.manager is not None
+        self.manager.logger.info("worker %s stopped after %d job(s)", self.name,
+                                 self.jobs_processed, extra={"worker": self.name})
+
+    async def _claim_loop(self) -> None:
+        manager = self.manager
+        assert manager is not None
+        while True:
+            await self._slots.acquire()
+            try:
+                job = await manager.storage.claim_next(self.queues, self.name, utcnow())
+            except Exception:
+                self._slots.release()
+                manager.logger.exception("worker %s could not claim a job", self.name)
+                await asyncio.sleep(self.poll_interval)
+                continue
+            if job is None:
+                self._slots.release()
+                await manager.wait_for_work(self.poll_interval)
+                continue
+            self.last_activity = utcnow()
+            task = asyncio.create_task(self._run(job.id, job), name=f"job-{job.id}")
+            self._active[job.id] = task
+
+    async def _run(self, job_id: str, job: Any) -> None:
+        manager = self.manager
+        assert manager is not None
+        try:
+            finished = await run_claimed_job(manager, job, self.name)
+            self.jobs_processed += 1
+            if finished.error is not None:
+                self.jobs_failed += 1
+        except asyncio.CancelledError:
+            self.jobs_failed += 1
+        except Exception:
+            self.jobs_failed += 1
+            manager.logger.exception("worker %s: lifecycle error on job %s", self.name, job_id)
+        finally:
+            self._active.pop(job_id, None)
+            self._slots.release()
+            self.last_activity = utcnow()
+
+    async def _heartbeat_loop(self) -> None:
+        manager = self.manager
+        assert manager is not None
+        interval = max(0.05, min(10.0, manager.stall_timeout.total_seconds() / 4))
+        while True:
+            await asyncio.sleep(interval)
+            if self._active:
+                try:
+                    await manager.storage.heartbeat(list(self._active), utcnow())
+                except Exception:
+                    manager.logger.exception("worker %s heartbeat failed", self.name)
