@@ -143,3 +143,25 @@ class JobMetrics:
             result[view.full_name] = {"type": view.spec.kind.value, "unit": view.spec.unit,
                                       "total": total, "series": series}
         return result
+
+
+_default_lock = threading.Lock()
+_default: JobMetrics | None = None
+
+
+def set_default_job_metrics(job_metrics: JobMetrics | None) -> None:
+    """Make ``job_metrics`` the process-wide default (the plugin does this on
+    ``instrument()`` and clears it on ``uninstrument()``)."""
+    global _default
+    with _default_lock:
+        _default = job_metrics
+
+
+def default_job_metrics() -> JobMetrics:
+    """The process-wide ``JobMetrics``: the plugin's when it is loaded, else one
+    created on first use on the global ``MeterProvider``."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = JobMetrics()
+        return _default
