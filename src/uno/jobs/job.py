@@ -109,7 +109,7 @@ class Job:
         values["updated_at"] = values["updated_at"] or values["created_at"]
         values["retry_delay"] = timedelta(seconds=float(values["retry_delay"]))
         raw_timeout = values.get("timeout")
-        values["timeout"] = timedelta(seconds=float(raw_timeout)) if raw_timeout is not None else None
+        values["timeout"] = None if raw_timeout is None else timedelta(seconds=float(raw_timeout))
         return cls(**values)
 
 

@@ -159,7 +159,8 @@ class JobManager(JobQueries):
             job.status, job.completed_at = JobStatus.FAILED, now
         else:
             job.retry_count += 1
-            job.status, job.scheduled_at, job.worker_id = JobStatus.RETRYING, now + job.retry_delay, None
+            job.status, job.worker_id = JobStatus.RETRYING, None
+            job.scheduled_at = now + job.retry_delay
         await self.storage.update(job)
         log.job_event(self.logger, _FAILURE_EVENTS.get(job.status, "failed"), job,
                       level=logging.WARNING, exc=error)

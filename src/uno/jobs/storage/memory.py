@@ -7,12 +7,13 @@ A claim pops the ready heap (priority, due time, insertion order); jobs that are
 not due yet wait in a second heap ordered by due time. Counts by queue and
 status are kept up to date on every change, so reading them costs the same
 with ten or a million jobs stored. Jobs are copied in and out, so callers never
-share state with the store.
+share state with the store (their lists and dicts are copied; nested values
+inside them are not).
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import heapq
 import itertools
 from collections import Counter, defaultdict
@@ -48,16 +49,16 @@ class InMemoryJobStorage(JobStorage):
         if job.id in self._jobs:
             raise DuplicateJobError(f"a job with id {job.id!r} already exists")
         self._seq[job.id] = next(self._next_seq)
-        self._store(copy.copy(job))
+        self._store(_clone(job))
 
     async def get(self, job_id: str) -> Job | None:
         job = self._jobs.get(job_id)
-        return copy.copy(job) if job is not None else None
+        return _clone(job) if job is not None else None
 
     async def update(self, job: Job) -> None:
         if job.id not in self._jobs:
             raise KeyError(f"no job with id {job.id!r}")
-        self._store(copy.copy(job))
+        self._store(_clone(job))
 
     async def claim_next(
         self, queues: Sequence[str], worker_id: str, now: datetime
@@ -72,10 +73,10 @@ class InMemoryJobStorage(JobStorage):
         if best is None:
             return None
         heapq.heappop(self._heaps[best[1]].ready)
-        job = copy.copy(self._jobs[best[0][3]])
+        job = _clone(self._jobs[best[0][3]])
         job.status, job.worker_id, job.updated_at = JobStatus.RESERVED, worker_id, now
         self._store(job)
-        return copy.copy(job)
+        return _clone(job)
 
     async def list_jobs(
         self,
@@ -90,7 +91,7 @@ class InMemoryJobStorage(JobStorage):
             for job in self._jobs.values()
             if job.status in wanted and (queue_name is None or job.queue_name == queue_name)
         )
-        return [copy.copy(job) for job in itertools.islice(found, offset, offset + limit)]
+        return [_clone(job) for job in itertools.islice(found, offset, offset + limit)]
 
     async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
         return {key: n for key, n in self._counts.items() if n}
@@ -108,14 +109,18 @@ class InMemoryJobStorage(JobStorage):
         return set(self._paused)
 
     async def delete_waiting(self, queue_name: str) -> int:
-        doomed = [j.id for j in self._jobs.values() if j.queue_name == queue_name and j.status in _WAITING]
+        doomed = [
+            j.id for j in self._jobs.values() if j.queue_name == queue_name and j.status in _WAITING
+        ]
         for job_id in doomed:
             self._delete(job_id)
         return len(doomed)
 
     async def delete_finished_before(self, cutoff: datetime) -> int:
         doomed = [
-            j.id for j in self._jobs.values() if j.status in FINISHED_STATUSES and j.updated_at < cutoff
+            j.id
+            for j in self._jobs.values()
+            if j.status in FINISHED_STATUSES and j.updated_at < cutoff
         ]
         for job_id in doomed:
             self._delete(job_id)
@@ -123,7 +128,7 @@ class InMemoryJobStorage(JobStorage):
 
     async def find_stalled(self, heartbeat_before: datetime) -> list[Job]:
         return [
-            copy.copy(j)
+            _clone(j)
             for j in self._jobs.values()
             if j.status is JobStatus.RUNNING and j.updated_at < heartbeat_before
         ]
@@ -144,7 +149,10 @@ class InMemoryJobStorage(JobStorage):
         self._jobs[job.id] = job
         self._known_queues.add(job.queue_name)
         if job.status in _WAITING and (
-            old is None or old.status not in _WAITING or old.due_at != job.due_at
+            old is None
+            or old.status not in _WAITING
+            or (old.due_at, old.priority, old.queue_name)
+            != (job.due_at, job.priority, job.queue_name)
         ):
             entry = (job.due_at, self._seq[job.id], job.id)
             heapq.heappush(self._heaps[job.queue_name].scheduled, entry)
@@ -159,13 +167,32 @@ class InMemoryJobStorage(JobStorage):
         heaps = self._heaps[queue]
         while heaps.scheduled and heaps.scheduled[0][0] <= now:
             due_at, seq, job_id = heapq.heappop(heaps.scheduled)
-            job = self._jobs.get(job_id)
-            if job is not None and job.status in _WAITING and job.due_at == due_at:
+            if self._is_current(self._jobs.get(job_id), queue, due_at):
+                job = self._jobs[job_id]
                 heapq.heappush(heaps.ready, (int(job.priority), due_at, seq, job_id))
         while heaps.ready:
             priority, due_at, seq, job_id = heaps.ready[0]
             job = self._jobs.get(job_id)
-            if job is not None and job.status in _WAITING and job.due_at == due_at:
-                return heaps.ready[0]
+            if self._is_current(job, queue, due_at) and job.priority == priority:
+                # a claim with an earlier clock than a previous one must not
+                # take a job that is not due for it
+                return heaps.ready[0] if due_at <= now else None
             heapq.heappop(heaps.ready)
         return None
+
+    @staticmethod
+    def _is_current(job: Job | None, queue: str, due_at: datetime) -> bool:
+        """Whether a heap entry still describes the job as stored."""
+        return (
+            job is not None
+            and job.status in _WAITING
+            and job.queue_name == queue
+            and job.due_at == due_at
+        )
+
+
+def _clone(job: Job) -> Job:
+    return dataclasses.replace(
+        job, args=list(job.args), kwargs=dict(job.kwargs), metadata=dict(job.metadata),
+        tags=list(job.tags),
+    )

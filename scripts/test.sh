@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up (first run only) and run the whole test suite, lint included.
+# Installs Debian's prometheus package (promtool, prometheus) when it is missing.
+set -euo pipefail
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+. "$(dirname "$0")/setup-env.sh" test
+ruff check src tests examples benchmarks
+exec python -m pytest -q -p no:cacheprovider "$@"

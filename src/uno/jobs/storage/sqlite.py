@@ -1,0 +1,296 @@
+"""``SQLiteJobStorage``: jobs in one SQLite file, shared by processes on one machine.
+
+    storage = SQLiteJobStorage("/var/lib/app/jobs.db")
+    await storage.add(Job(task_name="send_email", queue_name="emails"))
+    job = await storage.claim_next(["emails"], worker_id="w1", now=utcnow())
+    await storage.close()
+
+Producers and workers in separate processes open the same file. The database
+runs in WAL mode; a claim is one ``BEGIN IMMEDIATE`` transaction, so a job is
+claimed once across processes. Every call runs on one dedicated thread per
+storage (the connection never changes thread and the event loop never blocks).
+A job is stored as ``json.dumps(job.to_dict())`` plus the columns queries need;
+times are epoch seconds in the columns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from uno.jobs.errors import JobDecodeError
+from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
+from uno.jobs.storage.base import DuplicateJobError, JobStorage
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_SCHEMA = """
+BEGIN IMMEDIATE;
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- insertion order, never reused
+    id TEXT NOT NULL UNIQUE, queue_name TEXT NOT NULL, status TEXT NOT NULL,
+    priority INTEGER NOT NULL, due_at REAL NOT NULL, updated_at REAL NOT NULL,
+    error TEXT,  -- why an undecodable row was failed
+    data TEXT NOT NULL  -- json.dumps(job.to_dict())
+);
+CREATE INDEX IF NOT EXISTS jobs_claim ON jobs (status, queue_name, priority, due_at, seq);
+CREATE INDEX IF NOT EXISTS jobs_counts ON jobs (queue_name, status);
+CREATE INDEX IF NOT EXISTS jobs_updated ON jobs (status, updated_at);
+CREATE TABLE IF NOT EXISTS queues (queue_name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS paused_queues (queue_name TEXT PRIMARY KEY);
+COMMIT;
+"""
+_WAITING = (JobStatus.PENDING.value, JobStatus.RETRYING.value)
+_FINISHED = tuple(sorted(s.value for s in FINISHED_STATUSES))
+_VALUE_FIELDS = ("args", "kwargs", "result", "metadata", "tags")
+_CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
+
+
+def _ts(moment: datetime) -> float:
+    """Epoch seconds; a naive datetime is taken as UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _encode(job: Job) -> str:
+    """``json.dumps(job.to_dict())``, or ``ValueError`` naming the bad field."""
+    try:
+        return json.dumps(job.to_dict(), allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        for name in _VALUE_FIELDS:
+            try:
+                json.dumps(getattr(job, name), allow_nan=False)
+            except (TypeError, ValueError, RecursionError) as field_exc:
+                verb = "are" if name in ("args", "kwargs", "tags") else "is"
+                msg = f"job {name} {verb} not JSON-serialisable: {field_exc}"
+                raise ValueError(msg) from field_exc
+        raise ValueError(f"job {job.id} is not JSON-serialisable: {exc}") from exc
+
+
+def _decode(job_id: str, data: str) -> tuple[Job, dict[str, Any]]:
+    try:
+        raw = json.loads(data)
+        return Job.from_dict(raw), raw
+    except Exception as exc:
+        msg = f"stored job {job_id!r} could not be decoded: {type(exc).__name__}: {exc}"
+        raise JobDecodeError(msg) from exc
+
+
+def _row(job: Job, data: str) -> tuple[Any, ...]:
+    return (job.queue_name, job.status.value, int(job.priority), _ts(job.due_at),
+            _ts(job.updated_at), data, job.id)
+
+
+def _decode_rows(rows: list[Any]) -> list[Job]:
+    jobs = []
+    for job_id, data in rows:
+        try:
+            jobs.append(_decode(job_id, data)[0])
+        except JobDecodeError as exc:
+            logger.warning("skipping undecodable job: %s", exc)
+    return jobs
+
+
+class SQLiteJobStorage(JobStorage):
+    """A :class:`JobStorage` in a SQLite file that several processes can share."""
+
+    def __init__(self, path: str | os.PathLike[str], busy_timeout: float = 10.0) -> None:
+        self.path = os.fspath(path)
+        self.busy_timeout = busy_timeout
+        self._executor: ThreadPoolExecutor | None = None
+        self._conn: sqlite3.Connection | None = None  # used on the executor thread only
+
+    # --- plumbing: everything below runs ``fn(conn)`` on the storage's own thread ---
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T], write: bool = False) -> T:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="uno-jobs-sqlite")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._call, fn, write)
+
+    def _call(self, fn: Callable[[sqlite3.Connection], T], write: bool) -> T:
+        if self._conn is None:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.executescript(_SCHEMA)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        if not write:
+            return fn(self._conn)
+        self._conn.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
+        try:
+            result = fn(self._conn)
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+        return result
+
+    async def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return await self._run(lambda c: c.execute(sql, params).fetchall())
+
+    async def _exec(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return await self._run(lambda c: c.execute(sql, params).rowcount, write=True)
+
+    async def open(self) -> None:
+        await self._run(lambda conn: None)
+
+    async def close(self) -> None:
+        executor, self._executor = self._executor, None
+        if executor is None:
+            return
+
+        def close_conn() -> None:
+            conn, self._conn = self._conn, None
+            if conn is not None:
+                conn.close()
+
+        try:
+            await asyncio.get_running_loop().run_in_executor(executor, close_conn)
+        finally:
+            executor.shutdown(wait=False)
+
+    # --- JobStorage ---
+
+    async def add(self, job: Job) -> None:
+        data = _encode(job)
+
+        def insert(conn: sqlite3.Connection) -> None:
+            try:
+                conn.execute(
+                    "INSERT INTO jobs (queue_name, status, priority, due_at, updated_at, data, id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)", _row(job, data))
+            except sqlite3.IntegrityError as exc:
+                raise DuplicateJobError(f"a job with id {job.id!r} already exists") from exc
+            conn.execute("INSERT OR IGNORE INTO queues VALUES (?)", (job.queue_name,))
+
+        await self._run(insert, write=True)
+
+    async def get(self, job_id: str) -> Job | None:
+        rows = await self._query("SELECT data FROM jobs WHERE id = ?", (job_id,))
+        return _decode(job_id, rows[0][0])[0] if rows else None
+
+    async def update(self, job: Job) -> None:
+        data = _encode(job)
+
+        def replace(conn: sqlite3.Connection) -> None:
+            cur = conn.execute(
+                "UPDATE jobs SET queue_name = ?, status = ?, priority = ?, due_at = ?,"
+                " updated_at = ?, data = ?, error = NULL WHERE id = ?", _row(job, data))
+            if cur.rowcount == 0:
+                raise KeyError(f"no job with id {job.id!r}")
+            conn.execute("INSERT OR IGNORE INTO queues VALUES (?)", (job.queue_name,))
+
+        await self._run(replace, write=True)
+
+    async def claim_next(self, queues: Sequence[str], worker_id: str, now: datetime) -> Job | None:
+        queues = list(dict.fromkeys(queues))
+        if not queues:
+            return None
+        select = (f"SELECT id, status, updated_at, data FROM jobs WHERE status IN (?, ?)"
+                  f" AND queue_name IN ({_marks(queues)}) AND due_at <= ?"
+                  " AND queue_name NOT IN (SELECT queue_name FROM paused_queues)"
+                  " ORDER BY priority, due_at, seq LIMIT 1")
+        params = (*_WAITING, *queues, _ts(now))
+
+        def claim(conn: sqlite3.Connection) -> tuple[Job, tuple[Any, ...]] | None:
+            while row := conn.execute(select, params).fetchone():
+                job_id, status, updated_at, old_data = row
+                try:
+                    job, raw = _decode(job_id, old_data)
+                except JobDecodeError as exc:  # fail the row so it is never claimed again
+                    logger.warning("failing undecodable job: %s", exc)
+                    conn.execute("UPDATE jobs SET status = 'failed', updated_at = ?, error = ?"
+                                 " WHERE id = ?", (_ts(now), f"JobDecodeError: {exc}", job_id))
+                    continue
+                job.status, job.worker_id, job.updated_at = JobStatus.RESERVED, worker_id, now
+                raw.update(status="reserved", worker_id=worker_id, updated_at=now.isoformat())
+                data = json.dumps(raw)
+                conn.execute("UPDATE jobs SET status = 'reserved', updated_at = ?, data = ?"
+                             " WHERE id = ?", (_ts(now), data, job_id))
+                return job, (status, updated_at, old_data, job_id, data)  # job, undo
+            return None
+
+        if not await self._query(select, params):  # idle workers skip the write lock
+            return None
+        future = asyncio.ensure_future(self._run(claim, write=True))
+        try:
+            claimed = await asyncio.shield(future)
+        except asyncio.CancelledError:  # the claim may still commit: hand the job back
+            with contextlib.suppress(Exception):
+                _, undo = await future  # type: ignore[misc]
+                await self._exec("UPDATE jobs SET status = ?, updated_at = ?, data = ?"
+                                 " WHERE id = ? AND data = ?", undo)
+            raise
+        return claimed[0] if claimed is not None else None
+
+    async def list_jobs(self, statuses: Iterable[JobStatus], queue_name: str | None = None,
+                        limit: int = 100, offset: int = 0) -> list[Job]:
+        wanted = [JobStatus(s).value for s in statuses]
+        if not wanted or limit <= 0:
+            return []
+        sql = f"SELECT id, data FROM jobs WHERE status IN ({_marks(wanted)})"
+        if queue_name is not None:
+            sql += " AND queue_name = ?"
+            wanted.append(queue_name)
+        sql += " ORDER BY seq LIMIT ? OFFSET ?"
+        return _decode_rows(await self._query(sql, (*wanted, limit, max(offset, 0))))
+
+    async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
+        rows = await self._query(
+            "SELECT queue_name, status, COUNT(*) FROM jobs GROUP BY queue_name, status")
+        known = {s.value: s for s in JobStatus}
+        return {(queue, known[status]): n for queue, status, n in rows if status in known}
+
+    async def queue_names(self) -> set[str]:
+        rows = await self._query(
+            "SELECT queue_name FROM queues UNION SELECT queue_name FROM paused_queues")
+        return {name for (name,) in rows}
+
+    async def set_paused(self, queue_name: str, paused: bool) -> None:
+        await self._exec("INSERT OR IGNORE INTO paused_queues VALUES (?)" if paused
+                         else "DELETE FROM paused_queues WHERE queue_name = ?", (queue_name,))
+
+    async def paused_queues(self) -> set[str]:
+        return {name for (name,) in await self._query("SELECT queue_name FROM paused_queues")}
+
+    async def delete_waiting(self, queue_name: str) -> int:
+        return await self._exec("DELETE FROM jobs WHERE queue_name = ? AND status IN (?, ?)",
+                                (queue_name, *_WAITING))
+
+    async def delete_finished_before(self, cutoff: datetime) -> int:
+        return await self._exec(
+            f"DELETE FROM jobs WHERE status IN ({_marks(_FINISHED)}) AND updated_at < ?",
+            (*_FINISHED, _ts(cutoff)))
+
+    async def find_stalled(self, heartbeat_before: datetime) -> list[Job]:
+        return _decode_rows(await self._query(
+            "SELECT id, data FROM jobs WHERE status = 'running' AND updated_at < ? ORDER BY seq",
+            (_ts(heartbeat_before),)))
+
+    async def heartbeat(self, job_ids: Sequence[str], now: datetime) -> None:
+        ids = list(dict.fromkeys(job_ids))
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start:start + _CHUNK]
+            await self._exec(
+                "UPDATE jobs SET updated_at = ?, data = CASE WHEN json_valid(data)"
+                " THEN json_set(data, '$.updated_at', ?) ELSE data END"
+                f" WHERE status = 'running' AND id IN ({_marks(chunk)})",
+                (_ts(now), now.isoformat(), *chunk))

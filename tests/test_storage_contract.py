@@ -1,0 +1,467 @@
+"""The JobStorage contract, run against every backend (plus SQLite-only checks)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import multiprocessing
+import sqlite3
+from collections.abc import Coroutine, Iterator
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+
+from uno.jobs.errors import JobDecodeError
+from uno.jobs.job import Job, JobStatus, Priority
+from uno.jobs.storage.base import DuplicateJobError, JobStorage
+from uno.jobs.storage.sqlite import SQLiteJobStorage
+
+T = TypeVar("T")
+T0 = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    assert _loop is not None
+    return _loop.run_until_complete(coro)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
+    global _loop
+    _loop = asyncio.new_event_loop()
+    try:
+        yield _loop
+    finally:
+        _loop.close()
+        _loop = None
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStorage]:
+    if request.param == "memory":
+        from uno.jobs.storage.memory import InMemoryJobStorage
+
+        store: JobStorage = InMemoryJobStorage()
+    else:
+        store = SQLiteJobStorage(tmp_path / "jobs.db")
+    run(store.open())
+    yield store
+    run(store.close())
+    run(store.close())  # idempotent
+
+
+@pytest.fixture
+def sqlite_path(tmp_path: Path) -> Path:
+    return tmp_path / "jobs.db"
+
+
+def make(queue: str = "default", *, at: timedelta = timedelta(0), **kw: Any) -> Job:
+    """A job created at ``T0 + at``."""
+    kw.setdefault("task_name", "t")
+    return Job(queue_name=queue, created_at=T0 + at, updated_at=T0 + at, **kw)
+
+
+def add_all(store: JobStorage, *jobs: Job) -> list[str]:
+    for job in jobs:
+        run(store.add(job))
+    return [job.id for job in jobs]
+
+
+def claim_all(store: JobStorage, queues: list[str], now: datetime = T0) -> list[str]:
+    ids = []
+    while (job := run(store.claim_next(queues, "w", now))) is not None:
+        ids.append(job.id)
+    return ids
+
+
+# --- contract: every backend ---
+
+
+def test_add_get_round_trip(storage: JobStorage) -> None:
+    job = Job(
+        task_name="send_email", queue_name="emails", priority=Priority.HIGH,
+        status=JobStatus.RETRYING, args=[1, "two", [3.5, None]],
+        kwargs={"to": "a@b.c", "nested": {"x": [1, 2]}}, created_at=T0,
+        scheduled_at=T0 + timedelta(minutes=5), started_at=T0 + timedelta(seconds=1),
+        completed_at=T0 + timedelta(seconds=2), updated_at=T0 + timedelta(seconds=3),
+        retry_count=2, max_retries=7, retry_delay=timedelta(seconds=1.5),
+        timeout=timedelta(minutes=2), result={"ok": True}, error="boom",
+        metadata={"trace": {"traceparent": "00-abc-def-01"}, "n": 1}, tags=["a", "b"],
+        worker_id="w9",
+    )
+    run(storage.add(job))
+    got = run(storage.get(job.id))
+    assert got == job
+    assert got is not job
+    assert got.created_at.tzinfo is not None and got.priority is Priority.HIGH
+    assert run(storage.get("nope")) is None
+
+
+def test_stored_job_is_isolated_from_caller(storage: JobStorage) -> None:
+    job = make(metadata={"k": 1}, args=[1])
+    run(storage.add(job))
+    job.metadata["k"] = 2
+    job.args.append(2)
+    got = run(storage.get(job.id))
+    assert got is not None and got.metadata == {"k": 1} and got.args == [1]
+    got.tags.append("x")
+    assert run(storage.get(job.id)).tags == []
+
+
+def test_duplicate_id(storage: JobStorage) -> None:
+    job = make()
+    run(storage.add(job))
+    with pytest.raises(DuplicateJobError):
+        run(storage.add(make(id=job.id)))
+    assert run(storage.count_by_queue_and_status()) == {("default", JobStatus.PENDING): 1}
+
+
+def test_update_replaces_and_unknown_id_raises(storage: JobStorage) -> None:
+    job = make()
+    run(storage.add(job))
+    job.status, job.result, job.queue_name = JobStatus.COMPLETED, [1, 2], "other"
+    run(storage.update(job))
+    assert run(storage.get(job.id)) == job
+    with pytest.raises(KeyError):
+        run(storage.update(make()))
+
+
+def test_claim_order_priority_then_due_then_fifo(storage: JobStorage) -> None:
+    low = make(at=timedelta(seconds=-30), priority=Priority.LOW)
+    normal = make(at=timedelta(seconds=-10))
+    high_late = make(at=timedelta(seconds=-5), priority=Priority.HIGH)
+    high_1 = make(at=timedelta(seconds=-8), priority=Priority.HIGH)
+    high_2 = make(at=timedelta(seconds=-8), priority=Priority.HIGH)
+    sched_early = make(at=timedelta(hours=-1), scheduled_at=T0 - timedelta(seconds=9))
+    add_all(storage, low, normal, high_late, high_1, high_2, sched_early)
+    assert claim_all(storage, ["default"]) == [
+        high_1.id, high_2.id, high_late.id, normal.id, sched_early.id, low.id]
+
+
+def test_claimed_job_is_reserved_and_not_claimed_again(storage: JobStorage) -> None:
+    job = make(at=timedelta(seconds=-1))
+    run(storage.add(job))
+    claimed = run(storage.claim_next(["default"], "worker-1", T0))
+    assert claimed is not None and claimed.id == job.id
+    assert (claimed.status, claimed.worker_id, claimed.updated_at) == (
+        JobStatus.RESERVED, "worker-1", T0)
+    assert run(storage.get(job.id)) == claimed
+    assert run(storage.claim_next(["default"], "worker-2", T0)) is None
+
+
+def test_job_not_due_is_not_claimed(storage: JobStorage) -> None:
+    job = make(scheduled_at=T0 + timedelta(minutes=1))
+    run(storage.add(job))
+    assert run(storage.claim_next(["default"], "w", T0)) is None
+    claimed = run(storage.claim_next(["default"], "w", T0 + timedelta(minutes=1)))
+    assert claimed is not None and claimed.id == job.id
+
+
+def test_due_check_uses_the_given_now_every_time(storage: JobStorage) -> None:
+    now_due, later = make(), make(scheduled_at=T0 + timedelta(hours=1))
+    add_all(storage, now_due, later)
+    assert run(storage.claim_next(["default"], "w", T0 + timedelta(hours=2))).id == now_due.id
+    assert run(storage.claim_next(["default"], "w", T0)) is None  # an earlier clock (other worker)
+    assert run(storage.claim_next(["default"], "w", T0 + timedelta(hours=1))).id == later.id
+
+
+def test_only_waiting_statuses_are_claimed(storage: JobStorage) -> None:
+    ids = add_all(storage, *(make(status=s) for s in JobStatus))
+    by_status = dict(zip(JobStatus, ids, strict=True))
+    assert sorted(claim_all(storage, ["default"])) == sorted(
+        [by_status[JobStatus.PENDING], by_status[JobStatus.RETRYING]])
+
+
+def test_paused_queue_is_not_claimed_until_resumed(storage: JobStorage) -> None:
+    job = make("q")
+    run(storage.add(job))
+    run(storage.set_paused("q", True))
+    run(storage.set_paused("idle", True))
+    assert run(storage.paused_queues()) == {"q", "idle"}
+    assert run(storage.claim_next(["q"], "w", T0)) is None
+    run(storage.set_paused("q", False))
+    run(storage.set_paused("q", False))
+    assert run(storage.paused_queues()) == {"idle"}
+    assert run(storage.claim_next(["q"], "w", T0)).id == job.id
+
+
+def test_claim_only_from_asked_queues(storage: JobStorage) -> None:
+    a, b = make("a", priority=Priority.LOW), make("b", priority=Priority.CRITICAL)
+    add_all(storage, a, b)
+    assert run(storage.claim_next(["a", "c"], "w", T0)).id == a.id
+    assert run(storage.claim_next([], "w", T0)) is None
+    assert run(storage.claim_next(["a"], "w", T0)) is None
+    assert run(storage.claim_next(["a", "b"], "w", T0)).id == b.id
+
+
+def test_claim_follows_updated_priority(storage: JobStorage) -> None:
+    first, low, normal = make(priority=Priority.HIGH), make(priority=Priority.LOW), make()
+    add_all(storage, first, low, normal)
+    assert run(storage.claim_next(["default"], "w", T0)).id == first.id
+    low.priority = Priority.CRITICAL  # bumped while waiting
+    run(storage.update(low))
+    assert claim_all(storage, ["default"]) == [low.id, normal.id]
+
+
+def test_claim_follows_updated_queue(storage: JobStorage) -> None:
+    first, moved = make(priority=Priority.HIGH), make()
+    add_all(storage, first, moved)
+    assert run(storage.claim_next(["default"], "w", T0)).id == first.id
+    moved.queue_name = "other"
+    run(storage.update(moved))
+    assert run(storage.claim_next(["default"], "w", T0)) is None
+    assert run(storage.claim_next(["other"], "w", T0)).id == moved.id
+
+
+def test_retried_job_is_claimable_again(storage: JobStorage) -> None:
+    job = make()
+    run(storage.add(job))
+    claimed = run(storage.claim_next(["default"], "w", T0))
+    claimed.status, claimed.retry_count = JobStatus.RETRYING, 1
+    claimed.scheduled_at = T0 + timedelta(seconds=30)
+    run(storage.update(claimed))
+    assert run(storage.claim_next(["default"], "w", T0)) is None
+    again = run(storage.claim_next(["default"], "w", T0 + timedelta(seconds=30)))
+    assert again is not None and again.id == job.id and again.retry_count == 1
+
+
+def test_counts_follow_updates(storage: JobStorage) -> None:
+    a, b, c = make("a"), make("a"), make("b")
+    add_all(storage, a, b, c)
+    assert run(storage.count_by_queue_and_status()) == {
+        ("a", JobStatus.PENDING): 2, ("b", JobStatus.PENDING): 1}
+    assert run(storage.claim_next(["a"], "w", T0)).id == a.id
+    assert run(storage.count_by_queue_and_status()) == {
+        ("a", JobStatus.RESERVED): 1, ("a", JobStatus.PENDING): 1, ("b", JobStatus.PENDING): 1}
+    a.status = JobStatus.COMPLETED
+    run(storage.update(a))
+    c.queue_name = "a"
+    run(storage.update(c))
+    assert run(storage.count_by_queue_and_status()) == {
+        ("a", JobStatus.COMPLETED): 1, ("a", JobStatus.PENDING): 2}
+
+
+def test_queue_names_include_paused_and_emptied_queues(storage: JobStorage) -> None:
+    add_all(storage, make("a"), make("b"))
+    run(storage.set_paused("p", True))
+    assert run(storage.queue_names()) == {"a", "b", "p"}
+    assert run(storage.delete_waiting("b")) == 1
+    assert run(storage.queue_names()) == {"a", "b", "p"}  # "held a job" counts
+
+
+def test_delete_waiting(storage: JobStorage) -> None:
+    pending, retrying = make("q"), make("q", status=JobStatus.RETRYING)
+    running, other = make("q", status=JobStatus.RUNNING), make("other")
+    add_all(storage, pending, retrying, running, other)
+    assert run(storage.delete_waiting("q")) == 2
+    assert run(storage.get(pending.id)) is None and run(storage.get(retrying.id)) is None
+    assert run(storage.get(running.id)) is not None and run(storage.get(other.id)) is not None
+    assert run(storage.delete_waiting("q")) == 0
+    assert claim_all(storage, ["q", "other"]) == [other.id]
+
+
+def test_delete_finished_before(storage: JobStorage) -> None:
+    cutoff = T0 + timedelta(hours=1)
+    old = {s: make(status=s) for s in JobStatus}  # updated_at == T0
+    new_done = make(status=JobStatus.COMPLETED, at=timedelta(hours=2))
+    at_cutoff = make(status=JobStatus.FAILED, at=timedelta(hours=1))
+    add_all(storage, *old.values(), new_done, at_cutoff)
+    assert run(storage.delete_finished_before(cutoff)) == 4
+    left = {j.id for j in run(storage.list_jobs(list(JobStatus)))}
+    finished = {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.TIMEOUT}
+    assert left == {j.id for s, j in old.items() if s not in finished} | {
+        new_done.id, at_cutoff.id}
+
+
+def test_find_stalled_and_heartbeat(storage: JobStorage) -> None:
+    stale = make(status=JobStatus.RUNNING)
+    fresh = make(status=JobStatus.RUNNING, at=timedelta(minutes=10))
+    waiting = make()  # old but not running: never stalled, heartbeat ignores it
+    add_all(storage, stale, fresh, waiting)
+    cutoff = T0 + timedelta(minutes=5)
+    assert [j.id for j in run(storage.find_stalled(cutoff))] == [stale.id]
+    later = T0 + timedelta(minutes=20)
+    run(storage.heartbeat([stale.id, waiting.id, "missing"], later))
+    run(storage.heartbeat([], later))
+    assert run(storage.find_stalled(cutoff)) == []
+    assert run(storage.get(stale.id)).updated_at == later
+    assert run(storage.get(waiting.id)).updated_at == T0
+    stalled = run(storage.find_stalled(later + timedelta(seconds=1)))
+    assert sorted(j.id for j in stalled) == sorted([stale.id, fresh.id])
+
+
+def test_list_jobs_filter_limit_offset(storage: JobStorage) -> None:
+    jobs = [make("a" if i % 2 else "b", at=timedelta(seconds=i)) for i in range(10)]
+    jobs[3].status = jobs[4].status = JobStatus.COMPLETED
+    add_all(storage, *jobs)
+    pending = [j.id for j in jobs if j.status is JobStatus.PENDING]
+    assert [j.id for j in run(storage.list_jobs([JobStatus.PENDING]))] == pending
+    assert [j.id for j in run(storage.list_jobs([JobStatus.PENDING], limit=3))] == pending[:3]
+    page = run(storage.list_jobs([JobStatus.PENDING], limit=3, offset=2))
+    assert [j.id for j in page] == pending[2:5]
+    only_a = run(storage.list_jobs([JobStatus.PENDING, JobStatus.COMPLETED], queue_name="a"))
+    assert [j.id for j in only_a] == [j.id for j in jobs if j.queue_name == "a"]
+    assert run(storage.list_jobs([JobStatus.RUNNING])) == []
+    assert run(storage.list_jobs([])) == []
+    assert run(storage.list_jobs([JobStatus.COMPLETED], queue_name="zzz")) == []
+
+
+# --- SQLite only ---
+
+
+def raw_db(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, isolation_level=None)
+
+
+def test_sqlite_settings_and_reopen(sqlite_path: Path) -> None:
+    store = SQLiteJobStorage(sqlite_path)
+    job = make()
+    run(store.add(job))  # opens lazily
+    run(store.close())
+    assert run(store.get(job.id)) == job  # reopens after close
+    run(store.open())
+    run(store.close())
+    with closing(raw_db(sqlite_path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_sqlite_unserialisable_args_store_nothing(sqlite_path: Path) -> None:
+    store = SQLiteJobStorage(sqlite_path)
+    with pytest.raises(ValueError, match=r"job args are not JSON-serialisable: .*set"):
+        run(store.add(make(args=[{1, 2}])))
+    with pytest.raises(ValueError, match="job metadata is not JSON-serialisable"):
+        run(store.add(make(metadata={"lock": object()})))
+    with pytest.raises(ValueError, match="job kwargs"):
+        run(store.add(make(kwargs={"x": float("nan")})))
+    assert run(store.count_by_queue_and_status()) == {}
+    assert run(store.queue_names()) == set()
+    run(store.close())
+
+
+def test_sqlite_unserialisable_result_leaves_job_unchanged(sqlite_path: Path) -> None:
+    store = SQLiteJobStorage(sqlite_path)
+    job = make(status=JobStatus.RUNNING)
+    run(store.add(job))
+    done = make(id=job.id, status=JobStatus.COMPLETED, result=object())
+    with pytest.raises(ValueError, match="job result is not JSON-serialisable"):
+        run(store.update(done))
+    assert run(store.get(job.id)) == job
+    assert run(store.count_by_queue_and_status()) == {("default", JobStatus.RUNNING): 1}
+    run(store.close())
+
+
+def test_sqlite_corrupt_row_is_failed_and_skipped(sqlite_path: Path) -> None:
+    store = SQLiteJobStorage(sqlite_path)
+    bad, bad_fields, good = make(priority=Priority.CRITICAL), make(priority=Priority.HIGH), make()
+    add_all(store, bad, bad_fields, good)
+    with closing(raw_db(sqlite_path)) as conn:
+        conn.execute("UPDATE jobs SET data = '{not json' WHERE id = ?", (bad.id,))
+        conn.execute("UPDATE jobs SET data = ? WHERE id = ?",
+                     (json.dumps({"id": bad_fields.id, "status": "pending"}), bad_fields.id))
+    with pytest.raises(JobDecodeError, match=bad.id):
+        run(store.get(bad.id))
+    assert [j.id for j in run(store.list_jobs([JobStatus.PENDING]))] == [good.id]
+    claimed = run(store.claim_next(["default"], "w", T0))
+    assert claimed is not None and claimed.id == good.id
+    assert run(store.claim_next(["default"], "w", T0)) is None
+    assert run(store.count_by_queue_and_status()) == {
+        ("default", JobStatus.FAILED): 2, ("default", JobStatus.RESERVED): 1}
+    for job_id in (bad.id, bad_fields.id):
+        with pytest.raises(JobDecodeError, match=job_id) as info:
+            run(store.get(job_id))
+        assert info.value.__cause__ is not None
+    with closing(raw_db(sqlite_path)) as conn:
+        errors = [e for (e,) in conn.execute("SELECT error FROM jobs WHERE status = 'failed'")]
+    assert all(e.startswith("JobDecodeError: stored job") for e in errors)
+    assert run(store.delete_finished_before(T0 + timedelta(days=1))) == 2
+    run(store.close())
+
+
+def test_sqlite_cancelled_claim_hands_the_job_back(sqlite_path: Path) -> None:
+    store = SQLiteJobStorage(sqlite_path)
+    job = make()
+    run(store.add(job))
+
+    async def cancel_mid_claim() -> None:
+        lock = raw_db(sqlite_path)
+        lock.execute("BEGIN IMMEDIATE")  # the claim's write waits on this lock
+        task = asyncio.ensure_future(store.claim_next(["default"], "w", T0))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        await asyncio.sleep(0)
+        lock.execute("COMMIT")  # now the claim commits after its caller was cancelled
+        lock.close()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run(cancel_mid_claim())
+    assert run(store.get(job.id)) == job  # handed back: pending, no worker
+    claimed = run(store.claim_next(["default"], "w2", T0))
+    assert claimed is not None and claimed.id == job.id
+    run(store.close())
+
+
+def test_sqlite_two_instances_share_the_file(sqlite_path: Path) -> None:
+    producer = SQLiteJobStorage(sqlite_path)
+    ids = add_all(producer, *(make(at=timedelta(microseconds=-i)) for i in range(100)))
+    a, b = SQLiteJobStorage(sqlite_path), SQLiteJobStorage(sqlite_path)
+    run(producer.set_paused("default", True))
+    assert run(a.claim_next(["default"], "a", T0)) is None  # pause seen by other instances
+    run(producer.set_paused("default", False))
+
+    async def drain(store: SQLiteJobStorage, name: str) -> list[str]:
+        got = []
+        while (job := await store.claim_next(["default"], name, T0)) is not None:
+            got.append(job.id)
+        return got
+
+    async def both() -> tuple[list[str], list[str]]:
+        return await asyncio.gather(drain(a, "a"), drain(b, "b"))
+
+    got_a, got_b = run(both())
+    assert not set(got_a) & set(got_b)
+    assert sorted(got_a + got_b) == sorted(ids)
+    for store in (producer, a, b):
+        run(store.close())
+
+
+def _claim_in_process(path: str, worker: str, barrier: Any, out: str) -> None:
+    async def drain() -> list[str]:
+        store = SQLiteJobStorage(path)
+        await store.open()
+        barrier.wait()
+        got = []
+        while (job := await store.claim_next(["default"], worker, T0)) is not None:
+            assert job.worker_id == worker
+            got.append(job.id)
+        await store.close()
+        return got
+
+    Path(out).write_text(json.dumps(asyncio.run(drain())))
+
+
+def test_sqlite_two_processes_claim_each_job_once(sqlite_path: Path, tmp_path: Path) -> None:
+    store = SQLiteJobStorage(sqlite_path)
+    ids = add_all(store, *(make(at=timedelta(microseconds=-i)) for i in range(200)))
+    run(store.close())
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    outs = [tmp_path / f"claimed-{i}.json" for i in range(2)]
+    procs = [ctx.Process(target=_claim_in_process, args=(str(sqlite_path), f"p{i}", barrier,
+                                                         str(out)))
+             for i, out in enumerate(outs)]
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(60)
+        assert proc.exitcode == 0
+    claimed = [json.loads(out.read_text()) for out in outs]
+    assert not set(claimed[0]) & set(claimed[1])
+    assert sorted(claimed[0] + claimed[1]) == sorted(ids)
+    assert claimed[0] and claimed[1]  # both really competed (they start together)
+    assert run(store.count_by_queue_and_status()) == {("default", JobStatus.RESERVED): 200}
+    run(store.close())
