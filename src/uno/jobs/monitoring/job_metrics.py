@@ -103,6 +103,14 @@ class JobMetrics:
     def set_alert(self, alert: str, severity: str, firing: bool) -> None:
         self._set_gauge(sc.ALERTS.name, int(firing), alert=alert, severity=severity)
 
+    def clear_health(self, check: str) -> None:
+        """Drop every ``health`` series of ``check`` (its checker stopped)."""
+        with self._gauge_lock:
+            self._gauges[sc.HEALTH.name] = {
+                key: value for key, value in self._gauges[sc.HEALTH.name].items()
+                if dict(key).get(sc.ATTR_CHECK) != check
+            }
+
     def replace_gauge(self, spec: sc.MetricSpec, values: dict[tuple[tuple[str, str], ...], float]
                       ) -> None:
         """Swap in a whole new set of values for one gauge (a collector refresh)."""

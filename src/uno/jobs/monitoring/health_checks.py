@@ -1,0 +1,138 @@
+"""The job system's health checks: a queue, a worker, the scheduler.
+
+    check = JobQueueHealthCheck(manager, "emails", max_queue_length=500)
+    result = await check.check_health()     # HealthCheckResult(status, message, details)
+
+- ``JobQueueHealthCheck`` (``queue:{name}``): degraded when more than
+  ``max_queue_length`` jobs wait (PENDING + RETRYING) or more than
+  ``max_failed_jobs`` failed (FAILED + TIMEOUT, until cleanup deletes them);
+  unhealthy at twice either threshold, or when a RUNNING job sent no heartbeat
+  for the manager's ``stall_timeout`` (with ``alert_on_stalled_jobs``).
+- ``WorkerHealthCheck`` (``worker:{name}``): unhealthy when the worker is not
+  running or its loops died; degraded when every slot is busy and no job has
+  started or finished for ``max_inactivity`` (default: the manager's stall timeout).
+- ``SchedulerHealthCheck`` (``scheduler``): unhealthy when it is not running or
+  its loop stopped ticking; degraded when a schedule's last enqueue failed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from uno.core.monitoring.health import HealthCheck, HealthCheckResult, HealthStatus, worst
+from uno.jobs.job import JobStatus, utcnow
+
+_WAITING = (JobStatus.PENDING, JobStatus.RETRYING)
+_FAILED = (JobStatus.FAILED, JobStatus.TIMEOUT)
+_MAX_LISTED_JOBS = 10
+_DEFAULT_INACTIVITY = timedelta(minutes=30)
+
+
+class JobQueueHealthCheck(HealthCheck):
+    def __init__(self, job_manager: Any, queue_name: str, max_queue_length: int = 1000,
+                 max_failed_jobs: int = 100, alert_on_stalled_jobs: bool = True) -> None:
+        self.job_manager = job_manager
+        self.queue_name = queue_name
+        self.max_queue_length = max_queue_length
+        self.max_failed_jobs = max_failed_jobs
+        self.alert_on_stalled_jobs = alert_on_stalled_jobs
+        self.name = f"queue:{queue_name}"
+
+    async def check_health(self) -> HealthCheckResult:
+        storage, queue = self.job_manager.storage, self.queue_name
+        counts = await storage.count_by_queue_and_status()
+        by_status = {s.value: counts.get((queue, s), 0) for s in JobStatus}
+        waiting = sum(counts.get((queue, s), 0) for s in _WAITING)
+        failed = sum(counts.get((queue, s), 0) for s in _FAILED)
+        stalled: list[str] = []
+        if self.alert_on_stalled_jobs and by_status[JobStatus.RUNNING.value]:
+            cutoff = utcnow() - self.job_manager.stall_timeout
+            stalled = [j.id for j in await storage.find_stalled(cutoff) if j.queue_name == queue]
+        details = {
+            "queue": queue, "queue_length": waiting, "failed_jobs": failed,
+            "stalled_jobs": len(stalled), "stalled_job_ids": stalled[:_MAX_LISTED_JOBS],
+            "paused": queue in await storage.paused_queues(), "jobs_by_status": by_status,
+            "max_queue_length": self.max_queue_length, "max_failed_jobs": self.max_failed_jobs,
+        }
+        problems: list[tuple[HealthStatus, str]] = []
+        if stalled:
+            problems.append((HealthStatus.UNHEALTHY, f"{len(stalled)} stalled job(s)"))
+        problems += _threshold("queue length", waiting, self.max_queue_length)
+        problems += _threshold("failed jobs", failed, self.max_failed_jobs)
+        if not problems:
+            return HealthCheckResult(HealthStatus.HEALTHY,
+                                     f"{waiting} waiting, {failed} failed", details)
+        status = worst(*(p[0] for p in problems))
+        return HealthCheckResult(status, "; ".join(p[1] for p in problems), details)
+
+
+def _threshold(what: str, value: int, limit: int) -> list[tuple[HealthStatus, str]]:
+    if value > 2 * limit:
+        return [(HealthStatus.UNHEALTHY, f"{what} {value} > 2 x {limit}")]
+    if value > limit:
+        return [(HealthStatus.DEGRADED, f"{what} {value} > {limit}")]
+    return []
+
+
+class WorkerHealthCheck(HealthCheck):
+    def __init__(self, worker: Any, max_inactivity: timedelta | None = None) -> None:
+        self.worker = worker
+        self.max_inactivity = max_inactivity
+        self.name = f"worker:{worker.name}"
+
+    def _inactivity_limit(self) -> timedelta:
+        if self.max_inactivity is not None:
+            return self.max_inactivity
+        manager = getattr(self.worker, "manager", None)
+        return getattr(manager, "stall_timeout", None) or _DEFAULT_INACTIVITY
+
+    async def check_health(self) -> HealthCheckResult:
+        worker = self.worker
+        details = dict(worker.get_health_details())
+        if not worker.running:
+            return HealthCheckResult(HealthStatus.UNHEALTHY, "worker is not running", details)
+        if not worker.is_healthy():
+            return HealthCheckResult(HealthStatus.UNHEALTHY, "worker loop stopped", details)
+        concurrency = getattr(worker, "concurrency", None)
+        active = getattr(worker, "active_jobs", 0)
+        last_activity = getattr(worker, "last_activity", None)
+        if concurrency and active >= concurrency and last_activity is not None:
+            idle_for = utcnow() - last_activity
+            limit = self._inactivity_limit()
+            if idle_for > limit:
+                return HealthCheckResult(
+                    HealthStatus.DEGRADED,
+                    f"all {concurrency} slots busy; no job started or finished for {idle_for}",
+                    details)
+        return HealthCheckResult(HealthStatus.HEALTHY, f"{active} active job(s)", details)
+
+
+class SchedulerHealthCheck(HealthCheck):
+    name = "scheduler"
+
+    def __init__(self, scheduler: Any) -> None:
+        self.scheduler = scheduler
+
+    async def check_health(self) -> HealthCheckResult:
+        scheduler = self.scheduler
+        details = dict(scheduler.get_health_details())
+        if not scheduler.running:
+            return HealthCheckResult(HealthStatus.UNHEALTHY, "scheduler is not running", details)
+        if not scheduler.is_healthy():
+            return HealthCheckResult(
+                HealthStatus.UNHEALTHY,
+                f"scheduler loop is not ticking (last tick {details.get('last_tick')})", details)
+        failing = sorted(
+            name for name, entry in details.get("schedules", {}).items()
+            if entry.get("last_error") and "already exists" not in entry["last_error"]
+        )
+        if failing:
+            return HealthCheckResult(HealthStatus.DEGRADED,
+                                     "schedule(s) failed to enqueue: " + ", ".join(failing),
+                                     details)
+        return HealthCheckResult(HealthStatus.HEALTHY,
+                                 f"{len(details.get('schedules', {}))} schedule(s)", details)
+
+
+__all__ = ["JobQueueHealthCheck", "SchedulerHealthCheck", "WorkerHealthCheck"]
