@@ -192,7 +192,8 @@ class JobManager(JobQueries):
         job = job_result.value
         if job is None:
             return Result.failure(job_result.error or f"no job with id {job_id!r}")
-        if job.status not in (JobStatus.PENDING, JobStatus.RETRYING, JobStatus.RESERVED):
+        # not RESERVED: a worker holds that job and would start it anyway
+        if job.status not in (JobStatus.PENDING, JobStatus.RETRYING):
             return Result.failure(f"job {job_id} is {job.status.value} and cannot be cancelled")
         job.status, job.completed_at, job.updated_at = JobStatus.CANCELLED, utcnow(), utcnow()
         await self.storage.update(job)
@@ -260,6 +261,7 @@ class JobManager(JobQueries):
             return
         await self.storage.open()
         self.running = True
+        self._work_available = asyncio.Event()  # bound to this run's event loop
         for worker in self.workers:
             await worker.start(self)
         if self.scheduler is not None:

@@ -152,9 +152,10 @@ class Scheduler:
             job_id=f"schedule:{entry.name}:{due.isoformat()}", metadata={"schedule": entry.name},
         )
         if result.is_failure:
+            if "already exists" in (result.error or ""):  # another scheduler enqueued this run
+                return 0
             entry.last_error = result.error
-            if "already exists" not in (result.error or ""):
-                logger.warning("schedule %s could not enqueue: %s", entry.name, result.error)
+            logger.warning("schedule %s could not enqueue: %s", entry.name, result.error)
             return 0
         entry.run_count += 1
         entry.last_error = None

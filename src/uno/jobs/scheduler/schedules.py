@@ -1,12 +1,12 @@
 """When a schedule fires next: ``IntervalSchedule`` and ``CronSchedule`` (croniter).
 
-    IntervalSchedule(minutes=5).next_after(now)     # now + 5 minutes
+    IntervalSchedule(minutes=5).next_after(now)     # the next multiple of 5 minutes, UTC
     CronSchedule("*/15 * * * *").next_after(now)    # next quarter hour, UTC
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from croniter import croniter
@@ -16,7 +16,13 @@ class Schedule(Protocol):
     def next_after(self, moment: datetime) -> datetime: ...
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 class IntervalSchedule:
+    """Every ``interval``, on a grid counted from the Unix epoch, so every process
+    that runs the schedule agrees on its due times (and so on its job ids)."""
+
     def __init__(self, seconds: float = 0, minutes: float = 0, hours: float = 0) -> None:
         for name, value in (("seconds", seconds), ("minutes", minutes), ("hours", hours)):
             if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
@@ -26,7 +32,7 @@ class IntervalSchedule:
             raise ValueError("IntervalSchedule needs a positive interval")
 
     def next_after(self, moment: datetime) -> datetime:
-        return moment + self.interval
+        return moment + self.interval - (moment - _EPOCH) % self.interval
 
     def __repr__(self) -> str:
         return f"IntervalSchedule({self.interval.total_seconds():g}s)"

@@ -97,6 +97,8 @@ class AsyncWorker:
             return
         self.manager, self.running = manager, True
         self.started_at = self.last_activity = utcnow()
+        # fresh slots: a claim cancelled by the last stop() never gave its slot back
+        self._slots = asyncio.Semaphore(self.concurrency)
         self._loops = [
             asyncio.create_task(self._claim_loop(), name=f"{self.name}-claim"),
             asyncio.create_task(self._heartbeat_loop(), name=f"{self.name}-heartbeat"),

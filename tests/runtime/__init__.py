@@ -1,0 +1,1 @@
+"""Tests of the uno.jobs runtime (GitHub issue #2)."""
