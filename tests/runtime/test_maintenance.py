@@ -109,3 +109,18 @@ class MaintenanceTests(RuntimeCase):
 
 class SQLiteMaintenanceTests(MaintenanceTests):
     storage_kind = "sqlite"
+
+
+class AbandonedClaimTests(RuntimeCase):
+    async def test_claim_never_started_goes_back_to_pending(self) -> None:
+        m = self.manager(stall_timeout=timedelta(seconds=1))
+        m.register_task("noop", lambda: None)
+        job_id = (await m.enqueue("noop")).value
+        claimed = await m.storage.claim_next(["default"], "dead-worker",
+                                             utcnow() - timedelta(seconds=5))
+        self.assertEqual(claimed.id, job_id)
+        claimed.updated_at = utcnow() - timedelta(seconds=5)
+        await m.storage.update(claimed)
+        await m._maintenance.run_once()
+        job = (await m.get_job(job_id)).value
+        self.assertEqual((job.status, job.worker_id), (JobStatus.PENDING, None))

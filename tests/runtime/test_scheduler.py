@@ -177,9 +177,13 @@ class SchedulerTests(RuntimeCase):
         await m.scheduler.add_schedule("soon", "tick", IntervalSchedule(seconds=0.1),
                                        kwargs={"label": "ran"})
         async with m:
-            await eventually(lambda: m.scheduler.schedules["soon"].run_count >= 1, what="a run")
-            job_id = (await m.get_pending_jobs()).value or (await m.get_completed_jobs()).value
-            job = await self.finished(m, job_id[0].id)
+
+            async def completed_run() -> bool:
+                return bool((await m.get_completed_jobs()).value)
+
+            await eventually(completed_run, what="a completed scheduled run")
+            job = (await m.get_completed_jobs()).value[0]
+        self.assertTrue(job.id.startswith("schedule:soon:"))
         self.assertEqual((job.status, job.result), (JobStatus.COMPLETED, "ran"))
 
 

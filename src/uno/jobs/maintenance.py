@@ -2,8 +2,9 @@
 
 A RUNNING job whose worker sent no heartbeat for ``stall_timeout`` is failed
 through ``fail_job`` with ``JobStalledError`` (so it is retried while it has
-retries, and the instrumentation sees it end). Finished jobs older than
-``cleanup_age`` are deleted every ``cleanup_interval``.
+retries, and the instrumentation sees it end). A job claimed (RESERVED) that
+long ago but never started — its worker died in between — goes back to PENDING.
+Finished jobs older than ``cleanup_age`` are deleted every ``cleanup_interval``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from uno.jobs.errors import JobStalledError
-from uno.jobs.job import utcnow
+from uno.jobs.job import JobStatus, utcnow
 
 if TYPE_CHECKING:
     from uno.jobs.manager import JobManager
@@ -51,6 +52,7 @@ class Maintenance:
                 f"no heartbeat from worker {job.worker_id!r} for {m.stall_timeout}"
             )
             await m.fail_job(job, error)
+        await self._release_abandoned_claims(now - m.stall_timeout)
         deleted = 0
         if self._last_cleanup is None or now - self._last_cleanup >= m.cleanup_interval:
             deleted = await m.storage.delete_finished_before(now - m.cleanup_age)
@@ -58,6 +60,15 @@ class Maintenance:
             if deleted:
                 m.logger.info("deleted %d finished job(s) older than %s", deleted, m.cleanup_age)
         return len(stalled), deleted
+
+    async def _release_abandoned_claims(self, claimed_before: datetime) -> None:
+        m = self._manager
+        for job in await m.storage.list_jobs([JobStatus.RESERVED], limit=1000):
+            if job.updated_at < claimed_before:
+                m.logger.warning("job %s was claimed by %s but never started; requeued",
+                                 job.id, job.worker_id, extra={"job_id": job.id})
+                job.status, job.worker_id, job.updated_at = JobStatus.PENDING, None, utcnow()
+                await m.storage.update(job)
 
     async def _loop(self) -> None:
         while True:

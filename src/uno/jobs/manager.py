@@ -24,6 +24,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,6 +66,7 @@ class JobManager(JobQueries):
         self._waiters = JobWaiters()
         self._work_available = asyncio.Event()
         self._maintenance = Maintenance(self)
+        self._executor: ThreadPoolExecutor | None = None
         if scheduler is not None and hasattr(scheduler, "bind"):
             scheduler.bind(self)
 
@@ -176,10 +178,10 @@ class JobManager(JobQueries):
         if definition is None:
             raise UnknownTaskError(f"no task {job.task_name!r} is registered in this process")
         if job.timeout is None:
-            return await definition.call(job.args, job.kwargs)
+            return await definition.call(job.args, job.kwargs, self._executor)
         try:
             async with asyncio.timeout(job.timeout.total_seconds()) as deadline:
-                return await definition.call(job.args, job.kwargs)
+                return await definition.call(job.args, job.kwargs, self._executor)
         except TimeoutError:
             if deadline.expired():
                 raise JobTimeoutError(f"job exceeded its timeout of {job.timeout}") from None
@@ -262,6 +264,10 @@ class JobManager(JobQueries):
         await self.storage.open()
         self.running = True
         self._work_available = asyncio.Event()  # bound to this run's event loop
+        # plain-function handlers: one thread per concurrency slot, not the loop's
+        # default pool (min(32, cpus + 4) threads)
+        slots = sum(getattr(worker, "concurrency", 1) for worker in self.workers)
+        self._executor = ThreadPoolExecutor(max(4, slots), thread_name_prefix="uno-jobs-task")
         for worker in self.workers:
             await worker.start(self)
         if self.scheduler is not None:
@@ -277,6 +283,9 @@ class JobManager(JobQueries):
         if self.scheduler is not None:
             await self.scheduler.stop()
         await asyncio.gather(*(worker.stop() for worker in self.workers))
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
         self.logger.info("job manager stopped")
 
     async def __aenter__(self) -> JobManager:

@@ -17,8 +17,11 @@ every ``JobManager`` also consults.
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import inspect
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -42,10 +45,16 @@ class TaskDefinition:
     def is_async(self) -> bool:
         return inspect.iscoroutinefunction(self.handler)
 
-    async def call(self, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    async def call(
+        self, args: list[Any], kwargs: dict[str, Any], executor: Executor | None = None
+    ) -> Any:
+        """Await the handler, or run a plain one on ``executor`` (default: the
+        loop's) with a copy of the current contextvars."""
         if self.is_async:
             return await self.handler(*args, **kwargs)
-        result = await asyncio.to_thread(self.handler, *args, **kwargs)
+        context = contextvars.copy_context()
+        call = functools.partial(context.run, self.handler, *args, **kwargs)
+        result = await asyncio.get_running_loop().run_in_executor(executor, call)
         if inspect.isawaitable(result):
             return await result
         return result

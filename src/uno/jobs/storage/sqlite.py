@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -42,7 +43,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     error TEXT,  -- why an undecodable row was failed
     data TEXT NOT NULL  -- json.dumps(job.to_dict())
 );
-CREATE INDEX IF NOT EXISTS jobs_claim ON jobs (status, queue_name, priority, due_at, seq);
+CREATE INDEX IF NOT EXISTS jobs_waiting ON jobs (queue_name, priority, due_at, seq)
+    WHERE status IN ('pending', 'retrying');
 CREATE INDEX IF NOT EXISTS jobs_counts ON jobs (queue_name, status);
 CREATE INDEX IF NOT EXISTS jobs_updated ON jobs (status, updated_at);
 CREATE TABLE IF NOT EXISTS queues (queue_name TEXT PRIMARY KEY);
@@ -122,16 +124,7 @@ class SQLiteJobStorage(JobStorage):
 
     def _call(self, fn: Callable[[sqlite3.Connection], T], write: bool) -> T:
         if self._conn is None:
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
-            try:
-                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
-                conn.executescript(_SCHEMA)
-            except BaseException:
-                conn.close()
-                raise
-            self._conn = conn
+            self._conn = self._connect()
         if not write:
             return fn(self._conn)
         self._conn.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
@@ -142,6 +135,28 @@ class SQLiteJobStorage(JobStorage):
             raise
         self._conn.execute("COMMIT")
         return result
+
+    def _connect(self) -> sqlite3.Connection:
+        """Open and prepare the file. Switching a new file to WAL takes a lock
+        that busy_timeout does not wait for, so processes that open a new file
+        at the same moment retry until busy_timeout runs out."""
+        deadline = time.monotonic() + self.busy_timeout
+        while True:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                conn.executescript(_SCHEMA)
+                return conn
+            except sqlite3.OperationalError as exc:
+                conn.close()
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+            except BaseException:
+                conn.close()
+                raise
 
     async def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return await self._run(lambda c: c.execute(sql, params).fetchall())
@@ -204,11 +219,20 @@ class SQLiteJobStorage(JobStorage):
         queues = list(dict.fromkeys(queues))
         if not queues:
             return None
-        select = (f"SELECT id, status, updated_at, data FROM jobs WHERE status IN (?, ?)"
-                  f" AND queue_name IN ({_marks(queues)}) AND due_at <= ?"
-                  " AND queue_name NOT IN (SELECT queue_name FROM paused_queues)"
-                  " ORDER BY priority, due_at, seq LIMIT 1")
-        params = (*_WAITING, *queues, _ts(now))
+        # one indexed LIMIT 1 lookup per queue, merged: no sort of the backlog
+        per_queue = (
+            "SELECT * FROM (SELECT id, status, updated_at, data, priority, due_at, seq FROM jobs"
+            " WHERE status IN ('pending', 'retrying')"  # literal: the partial index applies
+            " AND queue_name = ? AND due_at <= ?"
+            " AND queue_name NOT IN (SELECT queue_name FROM paused_queues)"
+            " ORDER BY priority, due_at, seq LIMIT 1)"
+        )
+        select = (
+            "SELECT id, status, updated_at, data FROM ("
+            + " UNION ALL ".join([per_queue] * len(queues))
+            + ") ORDER BY priority, due_at, seq LIMIT 1"
+        )
+        params = tuple(value for queue in queues for value in (queue, _ts(now)))
 
         def claim(conn: sqlite3.Connection) -> tuple[Job, tuple[Any, ...]] | None:
             while row := conn.execute(select, params).fetchone():
