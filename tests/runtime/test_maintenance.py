@@ -116,8 +116,7 @@ class AbandonedClaimTests(RuntimeCase):
         m = self.manager(stall_timeout=timedelta(seconds=1))
         m.register_task("noop", lambda: None)
         job_id = (await m.enqueue("noop")).value
-        claimed = await m.storage.claim_next(["default"], "dead-worker",
-                                             utcnow() - timedelta(seconds=5))
+        claimed = await m.storage.claim_next(["default"], "dead-worker", utcnow())
         self.assertEqual(claimed.id, job_id)
         claimed.updated_at = utcnow() - timedelta(seconds=5)
         await m.storage.update(claimed)
