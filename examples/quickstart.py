@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections import Counter
 
+from opentelemetry.instrumentation.uno_jobs import UnoJobsInstrumentor
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import TracerProvider
@@ -21,7 +22,6 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from rich.console import Console
 from rich.table import Table
 
-from opentelemetry.instrumentation.uno_jobs import UnoJobsInstrumentor
 from uno.jobs import AsyncWorker, InMemoryJobStorage, JobManager, Priority
 
 spans = InMemorySpanExporter()
@@ -74,7 +74,8 @@ async def main() -> None:
     table = Table(title="Spans (one trace per job)")
     for column in ("trace", "span", "kind", "status", "parent"):
         table.add_column(column)
-    for span in sorted(spans.get_finished_spans(), key=lambda s: (s.context.trace_id, s.start_time)):
+    finished = spans.get_finished_spans()
+    for span in sorted(finished, key=lambda s: (s.context.trace_id, s.start_time)):
         table.add_row(f"{span.context.trace_id:032x}"[:8], span.name, span.kind.name,
                       span.status.status_code.name,
                       f"{span.parent.span_id:016x}"[:8] if span.parent else "-")
