@@ -19,10 +19,13 @@ _COUNTERS = ["job_enqueued", "job_started", "job_completed", "job_failed"]
 _COUNTERS += ["job_retry", "job_cancelled"]
 _HISTOGRAMS = ["execution_time", "wait_time"]
 _GAUGES = ["queue_length", "worker_busy", "worker_idle", "health", "alerts"]
+_AGE_GAUGES = ["queue_oldest_job_age", "scheduler_lag", "worker_heartbeat_age"]  # unit s
+_OBSERVABLE_COUNTERS = ["scheduler_missed_runs"]
 KNOWN_METRICS = frozenset(
-    [f"uno_jobs_{n}_total" for n in _COUNTERS]
+    [f"uno_jobs_{n}_total" for n in _COUNTERS + _OBSERVABLE_COUNTERS]
     + [f"uno_jobs_{n}_seconds_{s}" for n in _HISTOGRAMS for s in ("bucket", "sum", "count")]
     + [f"uno_jobs_{n}" for n in _GAUGES]
+    + [f"uno_jobs_{n}_seconds" for n in _AGE_GAUGES]
 )
 ALERTS = {"JobSystemUnhealthy", "JobSystemDegraded", "JobFailureRateHigh", "QueueBacklog"}
 ALERTS |= {"JobsStalled", "WorkersSaturated"}
@@ -63,11 +66,14 @@ def test_known_metrics_match_semconv():
     semconv = pytest.importorskip("uno.jobs.monitoring.semconv")
     suffix = {
         "counter": ("_total",),
+        "observable_counter": ("_total",),
         "observable_gauge": ("",),
         "histogram": ("_seconds_bucket", "_seconds_sum", "_seconds_count"),
     }
     derived = {
-        f"{semconv.DEFAULT_NAMESPACE}_{m.name}{s}"
+        f"{semconv.DEFAULT_NAMESPACE}_{m.name}"
+        + ("_seconds" if m.unit == "s" and m.kind.value == "observable_gauge" else "")
+        + s
         for m in semconv.ALL_METRICS
         for s in suffix[m.kind.value]
     }

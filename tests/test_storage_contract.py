@@ -465,3 +465,68 @@ def test_sqlite_two_processes_claim_each_job_once(sqlite_path: Path, tmp_path: P
     assert claimed[0] and claimed[1]  # both really competed (they start together)
     assert run(store.count_by_queue_and_status()) == {("default", JobStatus.RESERVED): 200}
     run(store.close())
+
+
+# --- oldest waiting job and leases (monitoring), every backend ---
+
+
+def assert_due_at(got: dict[str, datetime], expected: dict[str, datetime]) -> None:
+    """Equal up to a microsecond (SQLite keeps times as epoch floats)."""
+    assert set(got) == set(expected), (got, expected)
+    for queue, moment in expected.items():
+        assert got[queue].tzinfo is not None
+        assert abs(got[queue] - moment) <= timedelta(microseconds=1), (queue, got[queue])
+
+
+def test_oldest_waiting_due_at_only_counts_due_waiting_jobs(storage: JobStorage) -> None:
+    def ago(seconds: int) -> timedelta:
+        return timedelta(seconds=-seconds)
+
+    assert run(storage.oldest_waiting_due_at(T0)) == {}
+    low_oldest = make("a", at=ago(90), priority=Priority.LOW)  # claimed last, yet the oldest
+    retrying = make("a", at=ago(600), status=JobStatus.RETRYING, scheduled_at=T0 + ago(60))
+    add_all(storage, low_oldest, retrying, make("a", at=ago(30), priority=Priority.HIGH),
+            make("a", at=ago(500), status=JobStatus.RUNNING),
+            make("a", at=ago(900), status=JobStatus.COMPLETED),
+            make("a", scheduled_at=T0 + timedelta(minutes=1)),  # not due yet
+            make("b", scheduled_at=T0 + timedelta(minutes=5)), make("c", at=ago(10)))
+    run(storage.set_paused("c", True))  # paused jobs wait too
+    assert_due_at(run(storage.oldest_waiting_due_at(T0)), {"a": T0 + ago(90), "c": T0 + ago(10)})
+    low_oldest.scheduled_at = T0 + timedelta(hours=1)  # rescheduled: its old entry is stale
+    run(storage.update(low_oldest))
+    assert_due_at(run(storage.oldest_waiting_due_at(T0)), {"a": T0 + ago(60), "c": T0 + ago(10)})
+    assert len(claim_all(storage, ["a"])) == 2  # the high-priority one, then the retry
+    assert_due_at(run(storage.oldest_waiting_due_at(T0)), {"c": T0 + ago(10)})
+    later = T0 + timedelta(minutes=10)
+    assert_due_at(run(storage.oldest_waiting_due_at(later)), {
+        "a": T0 + timedelta(minutes=1), "b": T0 + timedelta(minutes=5), "c": T0 + ago(10)})
+    assert run(storage.delete_waiting("c")) == 1
+    assert "c" not in run(storage.oldest_waiting_due_at(later))
+
+
+def test_lease_is_held_by_one_holder_until_it_expires(storage: JobStorage) -> None:
+    ttl = timedelta(seconds=10)
+
+    def lease(holder: str, at: float, for_: timedelta = ttl, name: str = "gauges") -> bool:
+        return run(storage.try_acquire_lease(name, holder, for_, T0 + timedelta(seconds=at)))
+
+    assert lease("a", 0)
+    assert not lease("b", 5)
+    assert lease("a", 5)  # renewed: now until 15
+    assert not lease("b", 14.9)
+    assert lease("other", 6, name="another lease")
+    assert lease("b", 15)  # expired: taken over
+    assert not lease("a", 16)
+    assert lease("b", 20, timedelta(0))  # zero ttl: released
+    assert lease("a", 20)
+
+
+def test_sqlite_lease_is_shared_by_every_instance_on_the_file(sqlite_path: Path) -> None:
+    first, second = SQLiteJobStorage(sqlite_path), SQLiteJobStorage(sqlite_path)
+    ttl = timedelta(seconds=30)
+    assert run(first.try_acquire_lease("gauges", "p1", ttl, T0))
+    assert not run(second.try_acquire_lease("gauges", "p2", ttl, T0 + timedelta(seconds=29)))
+    assert run(second.try_acquire_lease("gauges", "p2", ttl, T0 + timedelta(seconds=30)))
+    assert not run(first.try_acquire_lease("gauges", "p1", ttl, T0 + timedelta(seconds=31)))
+    run(first.close())
+    run(second.close())

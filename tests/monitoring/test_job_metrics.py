@@ -32,6 +32,10 @@ def record_everything(metrics: JobMetrics) -> None:
     metrics.set_worker_idle(worker_type="AsyncWorker", count=8)
     metrics.set_health(check="queue:emails", status="degraded")
     metrics.set_alert(alert="backlog", severity="warning", firing=True)
+    metrics.set_queue_oldest_job_age(queue="emails", seconds=42.5)
+    metrics.set_scheduler_lag(schedule="nightly", seconds=3.0)
+    metrics.set_scheduler_missed_runs(schedule="nightly", count=2)
+    metrics.set_worker_heartbeat_age(worker="w1", seconds=1.5)
 
 
 class JobMetricsTests(unittest.TestCase):
@@ -128,6 +132,15 @@ class AgreementTests(unittest.TestCase):
             prom_name = f"{name.replace('.', '_')}_seconds"
             self.assertEqual(self.prometheus[f"{prom_name}_count"], point.count)
             self.assertAlmostEqual(self.prometheus[f"{prom_name}_sum"], point.sum)
+
+    def test_observable_counters_agree(self) -> None:
+        for spec in sc.OBSERVABLE_COUNTERS:
+            name = spec.full_name()
+            otlp = self.otlp[name].sum
+            self.assertTrue(otlp.is_monotonic, name)
+            total = sum(p.as_double or p.as_int for p in otlp.data_points)
+            self.assertEqual(self.local[name]["total"], total, name)
+            self.assertEqual(self.prometheus[f"{name.replace('.', '_')}_total"], total, name)
 
     def test_gauges_agree(self) -> None:
         for spec in sc.GAUGES:

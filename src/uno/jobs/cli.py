@@ -7,6 +7,11 @@
 (``@manager.task``) or with ``uno.jobs.task``. The worker runs those tasks
 against ``--storage`` until SIGTERM or SIGINT, then finishes in-flight jobs
 (within ``--shutdown-timeout``) and exits 0.
+
+    python -m uno.jobs status --storage sqlite:///jobs.db [--json]
+
+prints the store's queues by status, the workers holding jobs and each queue's
+health (see :mod:`uno.jobs.status`).
 """
 
 from __future__ import annotations
@@ -68,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--name", default=None, help="worker name (default: worker-N)")
     worker.add_argument("--shutdown-timeout", type=float, default=30.0)
     worker.add_argument("--log-level", default="INFO")
+    status = commands.add_parser("status", help="queues by status, workers and health")
+    status.add_argument("--storage", required=True, help="sqlite:///PATH")
+    status.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser
 
 
@@ -80,6 +88,10 @@ def _positive_int(text: str) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "status":
+        from uno.jobs.status import main as status_main
+
+        return status_main(args.storage, as_json=args.json)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sys.path.insert(0, "")

@@ -81,14 +81,20 @@ class MetricsManager:
         """An observable gauge whose callback yields ``read()``'s (value, attributes)
         pairs. ``read`` must be cheap and non-blocking: it runs on the metric
         reader's thread."""
+        return self._observable(spec, read, self.meter.create_observable_gauge)
 
+    def observable_counter(self, spec: MetricSpec, read: GaugeReader) -> Any:
+        """An observable (monotonic, cumulative) counter; ``read`` yields each
+        series' running total, as for :meth:`observable_gauge`."""
+        return self._observable(spec, read, self.meter.create_observable_counter)
+
+    def _observable(self, spec: MetricSpec, read: GaugeReader, create: Callable[..., Any]) -> Any:
         def callback(_options: CallbackOptions) -> Iterable[Observation]:
             return [Observation(value, attrs) for value, attrs in read()]
 
         return self._cached(spec, lambda name: (
             self.view.register(spec, name, gauge_reader=read),
-            self.meter.create_observable_gauge(
-                name, callbacks=[callback], unit=spec.unit, description=spec.description),
+            create(name, callbacks=[callback], unit=spec.unit, description=spec.description),
         )[1])
 
     def _cached(self, spec: MetricSpec, create: Callable[[str], Any]) -> Any:

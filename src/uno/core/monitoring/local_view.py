@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from uno.jobs.monitoring.semconv import InstrumentKind, MetricSpec
+from uno.jobs.monitoring.semconv import MetricSpec
 
 Attributes = tuple[tuple[str, str], ...]
 GaugeReader = Callable[[], Iterable[tuple[float, dict[str, str]]]]
@@ -75,14 +75,14 @@ class LocalView:
             point.record(value)  # type: ignore[union-attr]
 
     def snapshot(self) -> list[MetricView]:
-        """A consistent copy: counters and histograms as recorded, gauges read now."""
+        """A consistent copy: counters and histograms as recorded, observables read now."""
         result = []
         with self._lock:
             views = list(self._metrics.values())
             copies = {v.full_name: dict(v.points) for v in views}
         for view in views:
             points = copies[view.full_name]
-            if view.spec.kind is InstrumentKind.OBSERVABLE_GAUGE and view.gauge_reader:
+            if view.gauge_reader is not None:  # observable: gauges and observable counters
                 points = {freeze(attrs): value for value, attrs in view.gauge_reader()}
             result.append(MetricView(view.spec, view.full_name, points))
         return result

@@ -43,6 +43,7 @@ _PROMETHEUS_TYPES = {
     InstrumentKind.COUNTER: "counter",
     InstrumentKind.HISTOGRAM: "histogram",
     InstrumentKind.OBSERVABLE_GAUGE: "gauge",
+    InstrumentKind.OBSERVABLE_COUNTER: "counter",
 }
 
 
@@ -94,7 +95,7 @@ def _family(view: MetricView) -> Metric:
         labels = {_label_name(k): str(v) for k, v in key}
         if isinstance(point, HistogramPoint):
             _add_histogram(family, name, labels, point)
-        elif spec.kind is InstrumentKind.COUNTER:
+        elif _PROMETHEUS_TYPES[spec.kind] == "counter":
             family.add_sample(f"{name}_total", labels, float(point))
         else:
             family.add_sample(name, labels, float(point))

@@ -7,13 +7,20 @@ instruments, shared by the plugin and by users who record by hand.
     metrics.get_metrics()["uno_jobs.job_enqueued"]["total"]      # 1.0
 
 Gauges are observable: ``set_*`` stores the latest value and the instrument's
-callback reports it, so a reader never waits on the job system.
+callback reports it, so a reader never waits on the job system. A stored value
+may be a :class:`Since` (a wall-clock moment): it reads as the seconds elapsed
+since then, computed when the reader collects, so an age keeps growing even
+while the event loop that refreshes it is stuck. ``replace_gauge(...,
+expires_at=)`` makes a whole set of series vanish once its lease runs out.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from opentelemetry.metrics import MeterProvider
@@ -22,7 +29,18 @@ from uno.core.monitoring.instruments import MetricsManager
 from uno.core.monitoring.local_view import HistogramPoint
 from uno.jobs.monitoring import semconv as sc
 
-GaugeValues = dict[tuple[tuple[str, str], ...], float]
+
+@dataclass(frozen=True, slots=True)
+class Since:
+    """A gauge value read as ``now - epoch`` seconds (never negative) at read time."""
+
+    epoch: float
+
+    def age(self, now: float) -> float:
+        return max(0.0, now - self.epoch)
+
+
+GaugeValues = dict[tuple[tuple[str, str], ...], float | Since]
 
 
 class JobMetrics:
@@ -36,6 +54,7 @@ class JobMetrics:
         self.metrics_manager = metrics_manager or MetricsManager(meter_provider, namespace)
         self.namespace = self.metrics_manager.namespace
         self.logger = logger or logging.getLogger("uno.jobs.monitoring")
+        self.instance_id = uuid.uuid4().hex  # names this metrics stream (queue-gauge lease)
         m = self.metrics_manager
         self._enqueued = m.counter(sc.JOB_ENQUEUED)
         self._started = m.counter(sc.JOB_STARTED)
@@ -45,10 +64,14 @@ class JobMetrics:
         self._cancelled = m.counter(sc.JOB_CANCELLED)
         self._execution_time = m.histogram(sc.EXECUTION_TIME)
         self._wait_time = m.histogram(sc.WAIT_TIME)
-        self._gauges: dict[str, GaugeValues] = {spec.name: {} for spec in sc.GAUGES}
+        self._gauges: dict[str, GaugeValues] = {
+            spec.name: {} for spec in sc.GAUGES + sc.OBSERVABLE_COUNTERS}
+        self._expires: dict[str, float] = {}  # gauge name -> epoch its values vanish at
         self._gauge_lock = threading.Lock()
         for spec in sc.GAUGES:
             m.observable_gauge(spec, self._gauge_reader(spec.name))
+        for spec in sc.OBSERVABLE_COUNTERS:
+            m.observable_counter(spec, self._gauge_reader(spec.name))
 
     # --- counters ---
 
@@ -103,6 +126,19 @@ class JobMetrics:
     def set_alert(self, alert: str, severity: str, firing: bool) -> None:
         self._set_gauge(sc.ALERTS.name, int(firing), alert=alert, severity=severity)
 
+    def set_queue_oldest_job_age(self, queue: str, seconds: float) -> None:
+        self._set_gauge(sc.QUEUE_OLDEST_JOB_AGE.name, max(0.0, seconds), queue=queue)
+
+    def set_scheduler_lag(self, schedule: str, seconds: float) -> None:
+        self._set_gauge(sc.SCHEDULER_LAG.name, max(0.0, seconds), schedule=schedule)
+
+    def set_scheduler_missed_runs(self, schedule: str, count: int) -> None:
+        """The running total of missed runs (an observable counter)."""
+        self._set_gauge(sc.SCHEDULER_MISSED_RUNS.name, count, schedule=schedule)
+
+    def set_worker_heartbeat_age(self, worker: str, seconds: float) -> None:
+        self._set_gauge(sc.WORKER_HEARTBEAT_AGE.name, max(0.0, seconds), worker=worker)
+
     def clear_health(self, check: str) -> None:
         """Drop every ``health`` series of ``check`` (its checker stopped)."""
         with self._gauge_lock:
@@ -111,11 +147,17 @@ class JobMetrics:
                 if dict(key).get(sc.ATTR_CHECK) != check
             }
 
-    def replace_gauge(self, spec: sc.MetricSpec, values: dict[tuple[tuple[str, str], ...], float]
-                      ) -> None:
-        """Swap in a whole new set of values for one gauge (a collector refresh)."""
+    def replace_gauge(self, spec: sc.MetricSpec, values: GaugeValues,
+                      expires_at: float | None = None) -> None:
+        """Swap in a whole new set of values for one gauge (a collector refresh).
+        With ``expires_at`` (epoch seconds) the set reads empty from then on,
+        unless a later call replaces it first."""
         with self._gauge_lock:
             self._gauges[spec.name] = dict(values)
+            if expires_at is None:
+                self._expires.pop(spec.name, None)
+            else:
+                self._expires[spec.name] = expires_at
 
     def _set_gauge(self, name: str, value: float, **attributes: str) -> None:
         with self._gauge_lock:
@@ -125,7 +167,13 @@ class JobMetrics:
 
     def _gauge_reader(self, name: str):
         def read() -> list[tuple[float, dict[str, str]]]:
-            return [(value, dict(key)) for key, value in self._gauges[name].items()]
+            with self._gauge_lock:
+                values, expires = self._gauges[name], self._expires.get(name)
+            now = time.time()
+            if expires is not None and now >= expires:
+                return []
+            return [(value.age(now) if isinstance(value, Since) else value, dict(key))
+                    for key, value in values.items()]
 
         return read
 

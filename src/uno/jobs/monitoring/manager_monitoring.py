@@ -8,6 +8,8 @@ for every started manager under zero code.
     await monitoring.stop()      # before manager.stop(): no "worker not running" alarms
 
 Both parts are idempotent, so start/stop may be called any number of times.
+``exclusive_queue_gauges`` goes to the collector: by default one process per
+store reports the queue gauges (see :mod:`uno.jobs.monitoring.collector`).
 """
 
 from __future__ import annotations
@@ -25,10 +27,12 @@ class ManagerMonitoring:
     def __init__(self, job_manager: Any, metrics: JobMetrics | None = None,
                  collection_interval: timedelta | float = timedelta(seconds=15),
                  health_interval: timedelta | float = timedelta(minutes=1),
-                 logger: logging.Logger | None = None) -> None:
+                 logger: logging.Logger | None = None, *,
+                 exclusive_queue_gauges: bool = True) -> None:
         metrics = metrics if metrics is not None else default_job_metrics()
         self.job_manager = job_manager
-        self.collector = JobMetricsCollector(job_manager, metrics, collection_interval)
+        self.collector = JobMetricsCollector(job_manager, metrics, collection_interval,
+                                             exclusive_queue_gauges=exclusive_queue_gauges)
         self.health_checker = JobSystemHealthChecker(job_manager, health_interval, metrics, logger)
 
     @property

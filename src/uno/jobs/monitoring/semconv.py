@@ -31,6 +31,7 @@ ATTR_WORKER_TYPE: Final = "worker_type"
 ATTR_CHECK: Final = "check"
 ATTR_ALERT: Final = "alert"
 ATTR_SEVERITY: Final = "severity"
+ATTR_SCHEDULE: Final = "schedule"
 
 # --- span attribute keys (messaging semantic conventions + ours) ---
 SPAN_MESSAGING_SYSTEM: Final = "messaging.system"
@@ -60,6 +61,7 @@ class InstrumentKind(Enum):
     COUNTER = "counter"
     HISTOGRAM = "histogram"
     OBSERVABLE_GAUGE = "observable_gauge"
+    OBSERVABLE_COUNTER = "observable_counter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ class MetricSpec:
 
 
 _C, _H, _G = InstrumentKind.COUNTER, InstrumentKind.HISTOGRAM, InstrumentKind.OBSERVABLE_GAUGE
+_OC = InstrumentKind.OBSERVABLE_COUNTER
 
 JOB_ENQUEUED: Final = MetricSpec(
     "job_enqueued", _C, "{job}", "Number of jobs enqueued", (ATTR_QUEUE, ATTR_TASK, ATTR_PRIORITY)
@@ -125,7 +128,34 @@ ALERTS: Final = MetricSpec(
     "alerts", _G, "", "1 while an alert fires, 0 otherwise", (ATTR_ALERT, ATTR_SEVERITY)
 )
 
+# --- ages and lags (issue #7): what operators page on ---
+QUEUE_OLDEST_JOB_AGE: Final = MetricSpec(
+    "queue_oldest_job_age", _G, "s",
+    "Seconds since the oldest due waiting (pending or retrying) job of a queue became due;"
+    " 0 when none waits", (ATTR_QUEUE,),
+)
+SCHEDULER_LAG: Final = MetricSpec(
+    "scheduler_lag", _G, "s", "Seconds the last run of a schedule started after it was due",
+    (ATTR_SCHEDULE,),
+)
+SCHEDULER_MISSED_RUNS: Final = MetricSpec(
+    "scheduler_missed_runs", _OC, "{run}",
+    "Runs of a schedule skipped because the scheduler was late past them (cumulative)",
+    (ATTR_SCHEDULE,),
+)
+WORKER_HEARTBEAT_AGE: Final = MetricSpec(
+    "worker_heartbeat_age", _G, "s", "Seconds since a worker's last heartbeat", (ATTR_WORKER,)
+)
+
 COUNTERS: Final = (JOB_ENQUEUED, JOB_STARTED, JOB_COMPLETED, JOB_FAILED, JOB_RETRY, JOB_CANCELLED)
 HISTOGRAMS: Final = (EXECUTION_TIME, WAIT_TIME)
-GAUGES: Final = (QUEUE_LENGTH, WORKER_BUSY, WORKER_IDLE, HEALTH, ALERTS)
-ALL_METRICS: Final = COUNTERS + HISTOGRAMS + GAUGES
+GAUGES: Final = (QUEUE_LENGTH, WORKER_BUSY, WORKER_IDLE, HEALTH, ALERTS,
+                  QUEUE_OLDEST_JOB_AGE, SCHEDULER_LAG, WORKER_HEARTBEAT_AGE)
+OBSERVABLE_COUNTERS: Final = (SCHEDULER_MISSED_RUNS,)
+ALL_METRICS: Final = COUNTERS + HISTOGRAMS + GAUGES + OBSERVABLE_COUNTERS
+
+# --- span attribute keys added by the instrumentation plugin ---
+SPAN_OPERATION_LEGACY: Final = "messaging.operation"
+"""Pre-1.26 messaging semconv (``publish``/``process``); set in the ``legacy`` and ``dup`` modes."""
+SPAN_SCHEDULE: Final = "uno_jobs.schedule.name"
+"""The schedule that created the job (scheduler producer spans)."""

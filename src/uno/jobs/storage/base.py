@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from uno.jobs.job import Job, JobStatus
 
@@ -96,3 +96,18 @@ class JobStorage(abc.ABC):
     @abc.abstractmethod
     async def heartbeat(self, job_ids: Sequence[str], now: datetime) -> None:
         """Set ``updated_at`` of these RUNNING jobs to ``now``."""
+
+    @abc.abstractmethod
+    async def oldest_waiting_due_at(self, now: datetime) -> dict[str, datetime]:
+        """Queue -> the earliest ``due_at`` among its waiting (PENDING or RETRYING)
+        jobs that are due at ``now``; queues with none are left out. Paused
+        queues count (their jobs wait too). Cheap: a heap peek or an index read
+        per queue, never a scan of every job."""
+
+    @abc.abstractmethod
+    async def try_acquire_lease(self, name: str, holder: str, ttl: timedelta,
+                                now: datetime) -> bool:
+        """Acquire or renew the lease ``name`` for ``holder`` until ``now + ttl``;
+        True if ``holder`` holds it after the call. Another holder's lease is
+        taken only once it expired; renewing with a zero ``ttl`` releases it.
+        Across processes sharing a store, one holder at a time."""

@@ -4,7 +4,8 @@
     manager = JobManager(storage=storage, worker_classes=[AsyncWorker])
 
 A claim pops the ready heap (priority, due time, insertion order); jobs that are
-not due yet wait in a second heap ordered by due time. Counts by queue and
+not due yet wait in a second heap ordered by due time, and a third heap orders
+every waiting job by due time for the oldest-job age. Counts by queue and
 status are kept up to date on every change, so reading them costs the same
 with ten or a million jobs stored. Jobs are copied in and out, so callers never
 share state with the store (their lists and dicts are copied; nested values
@@ -19,7 +20,7 @@ import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
@@ -31,6 +32,7 @@ _WAITING = (JobStatus.PENDING, JobStatus.RETRYING)
 class _QueueHeaps:
     ready: list[tuple[int, datetime, int, str]] = field(default_factory=list)
     scheduled: list[tuple[datetime, int, str]] = field(default_factory=list)
+    by_due: list[tuple[datetime, int, str]] = field(default_factory=list)  # all waiting
 
 
 class InMemoryJobStorage(JobStorage):
@@ -44,6 +46,7 @@ class InMemoryJobStorage(JobStorage):
         self._paused: set[str] = set()
         self._known_queues: set[str] = set()
         self._next_seq = itertools.count()
+        self._leases: dict[str, tuple[str, datetime]] = {}  # name -> (holder, expires_at)
 
     async def add(self, job: Job) -> None:
         if job.id in self._jobs:
@@ -139,6 +142,24 @@ class InMemoryJobStorage(JobStorage):
             if job is not None and job.status is JobStatus.RUNNING:
                 job.updated_at = now
 
+    async def oldest_waiting_due_at(self, now: datetime) -> dict[str, datetime]:
+        oldest = {}
+        for queue, heaps in self._heaps.items():
+            heap = heaps.by_due  # its head is the queue's earliest due_at, once stale ones go
+            while heap and not self._is_current(self._jobs.get(heap[0][2]), queue, heap[0][0]):
+                heapq.heappop(heap)
+            if heap and heap[0][0] <= now:
+                oldest[queue] = heap[0][0]
+        return oldest
+
+    async def try_acquire_lease(self, name: str, holder: str, ttl: timedelta,
+                                now: datetime) -> bool:
+        current = self._leases.get(name)
+        if current is None or current[0] == holder or current[1] <= now:
+            self._leases[name] = (holder, now + ttl)
+            return True
+        return False
+
     # --- internals ---
 
     def _store(self, job: Job) -> None:
@@ -155,12 +176,24 @@ class InMemoryJobStorage(JobStorage):
             != (job.due_at, job.priority, job.queue_name)
         ):
             entry = (job.due_at, self._seq[job.id], job.id)
-            heapq.heappush(self._heaps[job.queue_name].scheduled, entry)
+            heaps = self._heaps[job.queue_name]
+            heapq.heappush(heaps.scheduled, entry)
+            heapq.heappush(heaps.by_due, entry)
+            self._compact_by_due(job.queue_name)
 
     def _delete(self, job_id: str) -> None:
         job = self._jobs.pop(job_id)
         self._seq.pop(job_id, None)
         self._counts[(job.queue_name, job.status)] -= 1
+
+    def _compact_by_due(self, queue: str) -> None:
+        """Drop stale ``by_due`` entries once they outnumber the waiting jobs
+        (amortised O(1) per push: memory stays within ~2x the waiting jobs)."""
+        heap = self._heaps[queue].by_due
+        waiting = sum(self._counts[(queue, status)] for status in _WAITING)
+        if len(heap) > 2 * waiting + 64:
+            heap[:] = [e for e in heap if self._is_current(self._jobs.get(e[2]), queue, e[0])]
+            heapq.heapify(heap)
 
     def _ready_head(self, queue: str, now: datetime) -> tuple[int, datetime, int, str] | None:
         """Move due jobs to the ready heap; drop stale entries; peek the head."""

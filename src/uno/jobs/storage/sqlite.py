@@ -24,7 +24,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from uno.jobs.errors import JobDecodeError
@@ -49,6 +49,8 @@ CREATE INDEX IF NOT EXISTS jobs_counts ON jobs (queue_name, status);
 CREATE INDEX IF NOT EXISTS jobs_updated ON jobs (status, updated_at);
 CREATE TABLE IF NOT EXISTS queues (queue_name TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS paused_queues (queue_name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);
 COMMIT;
 """
 _WAITING = (JobStatus.PENDING.value, JobStatus.RETRYING.value)
@@ -318,3 +320,24 @@ class SQLiteJobStorage(JobStorage):
                 " THEN json_set(data, '$.updated_at', ?) ELSE data END"
                 f" WHERE status = 'running' AND id IN ({_marks(chunk)})",
                 (_ts(now), now.isoformat(), *chunk))
+
+    async def oldest_waiting_due_at(self, now: datetime) -> dict[str, datetime]:
+        rows = await self._query(
+            "SELECT queue_name, MIN(due_at) FROM jobs INDEXED BY jobs_waiting"  # covering
+            " WHERE status IN ('pending', 'retrying')"  # literal: the partial index applies
+            " AND due_at <= ? GROUP BY queue_name", (_ts(now),))
+        return {queue: datetime.fromtimestamp(due, UTC) for queue, due in rows}
+
+    async def try_acquire_lease(self, name: str, holder: str, ttl: timedelta,
+                                now: datetime) -> bool:
+        def acquire(conn: sqlite3.Connection) -> bool:
+            conn.execute(
+                "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET holder = excluded.holder,"
+                " expires_at = excluded.expires_at"
+                " WHERE leases.holder = excluded.holder OR leases.expires_at <= ?",
+                (name, holder, _ts(now + ttl), _ts(now)))
+            row = conn.execute("SELECT holder FROM leases WHERE name = ?", (name,)).fetchone()
+            return row is not None and row[0] == holder
+
+        return await self._run(acquire, write=True)

@@ -9,6 +9,10 @@ run it in its own task. While jobs run, a heartbeat keeps their ``updated_at``
 fresh so the manager can tell a slow job from a dead worker. ``stop()`` stops
 claiming, lets in-flight jobs finish within ``shutdown_timeout``, then cancels
 the rest (they end as failed attempts, retried while they have retries).
+
+``last_heartbeat`` is the worker's own pulse, set whenever the store answers a
+claim attempt or a heartbeat of running jobs: its age grows when the worker can
+neither claim nor keep its jobs alive (what ``worker_heartbeat_age`` reports).
 """
 
 from __future__ import annotations
@@ -55,6 +59,7 @@ class AsyncWorker:
         self.manager: JobManager | None = None
         self.started_at: datetime | None = None
         self.last_activity: datetime | None = None
+        self.last_heartbeat: datetime | None = None
         self.jobs_processed = 0
         self.jobs_failed = 0
         self._active: dict[str, asyncio.Task[Any]] = {}
@@ -90,13 +95,14 @@ class AsyncWorker:
             "jobs_failed": self.jobs_failed,
             "started_at": self.started_at.isoformat() if self.started_at else None,
             "last_activity": self.last_activity.isoformat() if self.last_activity else None,
+            "last_heartbeat": self.last_heartbeat.isoformat() if self.last_heartbeat else None,
         }
 
     async def start(self, manager: JobManager) -> None:
         if self.running:
             return
         self.manager, self.running = manager, True
-        self.started_at = self.last_activity = utcnow()
+        self.started_at = self.last_activity = self.last_heartbeat = utcnow()
         # fresh slots: a claim cancelled by the last stop() never gave its slot back
         self._slots = asyncio.Semaphore(self.concurrency)
         self._loops = [
@@ -139,6 +145,7 @@ class AsyncWorker:
                 manager.logger.exception("worker %s could not claim a job", self.name)
                 await asyncio.sleep(self.poll_interval)
                 continue
+            self.last_heartbeat = utcnow()
             if job is None:
                 self._slots.release()
                 await manager.wait_for_work(self.poll_interval)
@@ -171,8 +178,11 @@ class AsyncWorker:
         interval = max(0.05, min(10.0, manager.stall_timeout.total_seconds() / 4))
         while True:
             await asyncio.sleep(interval)
-            if self._active:
-                try:
-                    await manager.storage.heartbeat(list(self._active), utcnow())
-                except Exception:
-                    manager.logger.exception("worker %s heartbeat failed", self.name)
+            if not self._active:
+                continue  # nothing to keep fresh; the claim loop beats while slots are free
+            try:
+                await manager.storage.heartbeat(list(self._active), utcnow())
+            except Exception:
+                manager.logger.exception("worker %s heartbeat failed", self.name)
+                continue
+            self.last_heartbeat = utcnow()

@@ -1,0 +1,131 @@
+"""OpenTelemetry instrumentation for the ``uno.jobs`` job runtime.
+
+Zero code: ``opentelemetry-instrument python app.py`` loads it through the
+``uno_jobs`` entry point. Every job then has a PRODUCER span ``enqueue {task}``
+(its context written to ``job.metadata``) and, per attempt, a CONSUMER span
+``process {task}`` in the same trace, current while the handler runs; the
+``uno_jobs.*`` counters and histograms are recorded, every started manager
+refreshes the queue/worker/health gauges, and the runtime's lifecycle log
+records carry the job's span.
+
+Usage
+-----
+
+.. code-block:: python
+
+    import asyncio
+
+    from opentelemetry.sdk.metrics import MeterProvider
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+
+    from opentelemetry.instrumentation.uno_jobs import UnoJobsInstrumentor
+    from uno.jobs import AsyncWorker, InMemoryJobStorage, JobManager
+
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+    UnoJobsInstrumentor().instrument(tracer_provider=tracer_provider,
+                                     meter_provider=MeterProvider())
+
+    manager = JobManager(storage=InMemoryJobStorage(), worker_classes=[AsyncWorker])
+
+    @manager.task()
+    async def greet(name: str) -> str:
+        return f"hello {name}"
+
+    async def main() -> None:
+        async with manager:
+            job_id = (await manager.enqueue("greet", args=["ada"])).value
+            await manager.wait_for_job(job_id, timeout=5)
+
+    asyncio.run(main())
+    UnoJobsInstrumentor().uninstrument()
+
+Options (keyword arguments of ``instrument()``, each also an
+``OTEL_PYTHON_UNO_JOBS_*`` environment variable, see ``environment_variables``):
+``use_span_links``, ``capture_args``, ``capture_max_length``, ``redact``,
+``monitoring``, ``collection_interval``, ``health_check_interval``,
+``stall_timeout``, ``semconv_mode``, ``bridge_logs``; and the providers
+``tracer_provider``, ``meter_provider``, ``logger_provider``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
+from opentelemetry.instrumentation.uno_jobs.package import _instruments
+from opentelemetry.instrumentation.uno_jobs.version import __version__
+from opentelemetry.semconv.schemas import Schemas
+
+__all__ = ["UnoJobsInstrumentor", "__version__"]
+
+
+@dataclass
+class _Installed:
+    recorder: Any
+    lifecycle: Any
+    log_bridge: Any
+    wrapped: list[str]
+
+
+class UnoJobsInstrumentor(BaseInstrumentor):
+    """Instruments ``uno.jobs.JobManager`` (managers created before too)."""
+
+    _installed: _Installed | None = None
+
+    def instrumentation_dependencies(self) -> Collection[str]:
+        return _instruments
+
+    @property
+    def recorder(self) -> Any:
+        """The ``JobRecorder`` while instrumented (its ``in_flight`` attempts), else None."""
+        return self._installed.recorder if self._installed is not None else None
+
+    def monitoring_of(self, manager: Any) -> Any:
+        """The ``ManagerMonitoring`` running for a started manager, else None."""
+        return self._installed.lifecycle.monitoring_of(manager) if self._installed else None
+
+    def _instrument(self, **kwargs: Any) -> None:
+        # imported here: `opentelemetry-instrument` imports this package early for its flags
+        from opentelemetry.instrumentation.uno_jobs import wrappers  # noqa: PLC0415
+        from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig  # noqa: PLC0415
+        from opentelemetry.instrumentation.uno_jobs.lifecycle import (  # noqa: PLC0415
+            ManagerLifecycle,
+        )
+        from opentelemetry.instrumentation.uno_jobs.logs import LogBridge  # noqa: PLC0415
+        from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder  # noqa: PLC0415
+
+        from uno.jobs.monitoring.job_metrics import (  # noqa: PLC0415
+            JobMetrics,
+            set_default_job_metrics,
+        )
+
+        config = UnoJobsConfig.from_options(kwargs)
+        tracer = trace.get_tracer(__name__, __version__, kwargs.get("tracer_provider"),
+                                  schema_url=Schemas.V1_27_0.value)
+        metrics = JobMetrics(meter_provider=kwargs.get("meter_provider"))
+        set_default_job_metrics(metrics)
+        recorder = JobRecorder(tracer, metrics, config)
+        lifecycle = ManagerLifecycle(recorder, metrics, config)
+        bridge = LogBridge.install(kwargs.get("logger_provider")) if config.bridge_logs else None
+        self._installed = _Installed(recorder, lifecycle, bridge,
+                                     wrappers.install(recorder, lifecycle))
+
+    def _uninstrument(self, **kwargs: Any) -> None:
+        from opentelemetry.instrumentation.uno_jobs import wrappers  # noqa: PLC0415
+
+        from uno.jobs.monitoring.job_metrics import set_default_job_metrics  # noqa: PLC0415
+
+        installed, self._installed = self._installed, None
+        if installed is None:
+            return
+        wrappers.uninstall(installed.wrapped)
+        installed.lifecycle.close()
+        installed.recorder.in_flight.close()
+        if installed.log_bridge is not None:
+            installed.log_bridge.remove()
+        set_default_job_metrics(None)

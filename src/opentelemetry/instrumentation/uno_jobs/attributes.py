@@ -1,0 +1,97 @@
+"""Span names and attributes of the producer and consumer spans (messaging
+semantic conventions, ``messaging.system = "uno_jobs"``); every key comes from
+``uno.jobs.monitoring.semconv``.
+
+    attrs = SpanAttributes("stable")
+    attrs.producer(queue="emails", task="send", priority="HIGH")   # a fresh dict
+    attrs.consumer(queue="emails", task="send", priority="HIGH", worker="w1")
+
+The per-(queue, task, priority[, worker]) part is built once and cached (a
+bounded cache: these values are bounded by the registered tasks and workers);
+each call copies it, so callers may add the per-job keys. ``set_error`` and
+``capture`` put a failure and a captured value on a span.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
+from opentelemetry.instrumentation.uno_jobs.utils import capture_value
+from opentelemetry.trace import Span, StatusCode
+
+from uno.jobs.monitoring import semconv as sc
+
+ENQUEUE_SPAN = "enqueue"
+PROCESS_SPAN = "process"
+# values of messaging.operation.type / .name and of the legacy messaging.operation
+_SEND, _PROCESS, _PUBLISH = "send", "process", "publish"
+_CACHE_LIMIT = 1024
+
+
+class SpanAttributes:
+    def __init__(self, semconv_mode: str = "stable") -> None:
+        self._stable = semconv_mode in ("stable", "dup")
+        self._legacy = semconv_mode in ("legacy", "dup")
+        self._producer: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._consumer: dict[tuple[str, str, str, str], dict[str, Any]] = {}
+
+    def producer(self, queue: str, task: str, priority: str) -> dict[str, Any]:
+        key = (queue, task, priority)
+        base = self._producer.get(key)
+        if base is None:
+            base = self._base(queue, task, priority, _SEND, ENQUEUE_SPAN, _PUBLISH)
+            _remember(self._producer, key, base)
+        return dict(base)
+
+    def consumer(self, queue: str, task: str, priority: str, worker: str) -> dict[str, Any]:
+        key = (queue, task, priority, worker)
+        base = self._consumer.get(key)
+        if base is None:
+            base = self._base(queue, task, priority, _PROCESS, PROCESS_SPAN, _PROCESS)
+            base[sc.SPAN_WORKER] = worker
+            _remember(self._consumer, key, base)
+        return dict(base)
+
+    def _base(self, queue: str, task: str, priority: str, operation_type: str,
+              operation_name: str, legacy_operation: str) -> dict[str, Any]:
+        attributes: dict[str, Any] = {sc.SPAN_MESSAGING_SYSTEM: sc.MESSAGING_SYSTEM}
+        if self._stable:
+            attributes[sc.SPAN_OPERATION_TYPE] = operation_type
+            attributes[sc.SPAN_OPERATION_NAME] = operation_name
+        if self._legacy:
+            attributes[sc.SPAN_OPERATION_LEGACY] = legacy_operation
+        attributes[sc.SPAN_DESTINATION] = queue
+        attributes[sc.SPAN_TASK] = task
+        attributes[sc.SPAN_PRIORITY] = priority
+        return attributes
+
+
+def _remember(cache: dict[Any, dict[str, Any]], key: Any, value: dict[str, Any]) -> None:
+    if len(cache) >= _CACHE_LIMIT:  # unbounded task names (a misuse): start over
+        cache.clear()
+    cache[key] = value
+
+
+def span_name(operation: str, task: str) -> str:
+    return f"{operation} {task}"
+
+
+def capture(span: Span, key: str, name: str, value: Any, config: UnoJobsConfig) -> None:
+    """Record ``value`` (redacted, truncated JSON) on ``span`` under ``key``."""
+    text = capture_value(name, value, config.capture_max_length, config.redact)
+    if text is not None:
+        span.set_attribute(key, text)
+
+
+def set_error(span: Span, exc: BaseException, status: str | None = None) -> None:
+    """ERROR status, the exception event and ``error.type`` (and the job status)."""
+    if span.is_recording():
+        span.record_exception(exc)
+        attributes = {sc.SPAN_ERROR_TYPE: type(exc).__qualname__}
+        if status is not None:
+            attributes[sc.SPAN_STATUS] = status
+        span.set_attributes(attributes)
+        message = str(exc)
+        span.set_status(StatusCode.ERROR,
+                        f"{type(exc).__name__}: {message}" if message else type(exc).__name__)

@@ -1,0 +1,127 @@
+"""``UnoJobsConfig``: the options of ``instrument()``, from keyword arguments and
+``OTEL_PYTHON_UNO_JOBS_*`` environment variables (a keyword argument wins).
+
+    config = UnoJobsConfig.from_options({"capture_args": True}, os.environ)
+
+A value that does not parse logs a warning and falls back to the default, so a
+typo in an environment variable never stops the application.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from typing import Any
+
+from opentelemetry.instrumentation.uno_jobs import environment_variables as env
+
+_log = logging.getLogger(__name__)
+
+RedactHook = Callable[[str, Any], Any]
+SEMCONV_MODES = ("stable", "legacy", "dup")
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+
+
+@dataclass(frozen=True)
+class UnoJobsConfig:
+    use_span_links: bool = False
+    capture_args: bool = False
+    capture_max_length: int = 1024
+    redact: RedactHook | None = None
+    monitoring: bool = True
+    collection_interval: float = 15.0
+    health_check_interval: float | None = None  # None: the manager's
+    stall_timeout: float | None = None  # None: the manager's
+    semconv_mode: str = "stable"
+    bridge_logs: bool = True
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any],
+                     environ: Mapping[str, str] = os.environ) -> UnoJobsConfig:
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            variable, parse = _OPTIONS[field.name]
+            if field.name in options and options[field.name] is not None:
+                raw, source = options[field.name], field.name
+            elif environ.get(variable, "").strip():
+                raw, source = environ[variable].strip(), variable
+            else:
+                continue
+            try:
+                values[field.name] = parse(raw)
+            except (ValueError, TypeError, ImportError, AttributeError) as exc:
+                _log.warning("uno_jobs instrumentation: ignoring %s=%r (%s); using the default",
+                             source, raw, exc)
+        return cls(**values)
+
+
+def _bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError("expected true or false")
+
+
+def _seconds(raw: Any) -> float:
+    if isinstance(raw, timedelta):
+        value = raw.total_seconds()
+    elif isinstance(raw, bool):
+        raise ValueError("expected seconds")
+    else:
+        value = float(raw)
+    if not value > 0 or value == float("inf"):
+        raise ValueError("expected a positive number of seconds")
+    return value
+
+
+def _max_length(raw: Any) -> int:
+    if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+        raise ValueError("expected an integer")
+    value = int(raw)
+    if value < 16:
+        raise ValueError("expected an integer >= 16")
+    return value
+
+
+def _semconv_mode(raw: Any) -> str:
+    text = str(raw).strip().lower()
+    if text not in SEMCONV_MODES:
+        raise ValueError(f"expected one of {', '.join(SEMCONV_MODES)}")
+    return text
+
+
+def _hook(raw: Any) -> RedactHook:
+    """A callable, or ``"module:attribute"`` naming one."""
+    if callable(raw):
+        return raw
+    module_name, _, attribute = str(raw).partition(":")
+    if not module_name or not attribute:
+        raise ValueError("expected module:function")
+    hook = importlib.import_module(module_name)
+    for part in attribute.split("."):
+        hook = getattr(hook, part)
+    if not callable(hook):
+        raise TypeError(f"{raw} is not callable")
+    return hook
+
+
+_OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "use_span_links": (env.OTEL_PYTHON_UNO_JOBS_USE_SPAN_LINKS, _bool),
+    "capture_args": (env.OTEL_PYTHON_UNO_JOBS_CAPTURE_ARGS, _bool),
+    "capture_max_length": (env.OTEL_PYTHON_UNO_JOBS_CAPTURE_MAX_LENGTH, _max_length),
+    "redact": (env.OTEL_PYTHON_UNO_JOBS_REDACT_HOOK, _hook),
+    "monitoring": (env.OTEL_PYTHON_UNO_JOBS_MONITORING, _bool),
+    "collection_interval": (env.OTEL_PYTHON_UNO_JOBS_COLLECTION_INTERVAL, _seconds),
+    "health_check_interval": (env.OTEL_PYTHON_UNO_JOBS_HEALTH_CHECK_INTERVAL, _seconds),
+    "stall_timeout": (env.OTEL_PYTHON_UNO_JOBS_STALL_TIMEOUT, _seconds),
+    "semconv_mode": (env.OTEL_PYTHON_UNO_JOBS_SEMCONV_MODE, _semconv_mode),
+    "bridge_logs": (env.OTEL_PYTHON_UNO_JOBS_BRIDGE_LOGS, _bool),
+}
+
+OPTION_NAMES = frozenset(_OPTIONS)

@@ -1,0 +1,166 @@
+"""What runs beside each started ``JobManager`` while it is instrumented: the
+monitoring (``ManagerMonitoring``: the queue/worker gauges' collector and the
+health checker) and the sweep that ends abandoned attempts' spans.
+
+    lifecycle = ManagerLifecycle(recorder, metrics, config)
+    await lifecycle.started(manager)    # after JobManager.start
+    await lifecycle.stopping(manager)   # before JobManager.stop
+    lifecycle.close()                   # uninstrument: stop everything still running
+
+State is kept per manager in a ``WeakKeyDictionary``. Background tasks start
+in an empty context, so they never run inside whatever span was current when
+the manager started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry.context import Context
+from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
+from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder
+from opentelemetry.instrumentation.uno_jobs.utils import report_error
+
+from uno.jobs.monitoring.job_metrics import JobMetrics
+
+_log = logging.getLogger(__name__)
+_background: set[asyncio.Task[Any]] = set()  # strong references to fire-and-forget tasks
+MAX_SWEEP_INTERVAL = 30.0
+
+
+@dataclass
+class _Running:
+    loop: asyncio.AbstractEventLoop
+    sweeper: asyncio.Task[None] | None = None
+    monitoring: Any = None  # uno.jobs.monitoring.ManagerMonitoring
+    closed: bool = False
+
+
+class ManagerLifecycle:
+    def __init__(self, recorder: JobRecorder, metrics: JobMetrics, config: UnoJobsConfig) -> None:
+        self._recorder = recorder
+        self._metrics = metrics
+        self._config = config
+        self._running: weakref.WeakKeyDictionary[Any, _Running] = weakref.WeakKeyDictionary()
+        self._live: set[int] = set()  # id() of the managers whose background work runs
+
+    def is_tracking(self, manager: Any) -> bool:
+        """True from ``started`` (or ``adopt``) until ``stopping`` (a set lookup:
+        the ``start_job`` wrapper asks for every job)."""
+        return id(manager) in self._live
+
+    def monitoring_of(self, manager: Any) -> Any:
+        state = self._running.get(manager)
+        return state.monitoring if state is not None else None
+
+    async def started(self, manager: Any) -> None:
+        if self.is_tracking(manager) or not getattr(manager, "running", False):
+            return
+        await self._start(manager, self._register(manager))
+
+    def adopt(self, manager: Any) -> None:
+        """A manager started before ``instrument()``: start its background work now."""
+        if manager in self._running or not getattr(manager, "running", False):
+            return  # tracked (maybe stopping), or not running
+        state = self._register(manager)
+        _spawn(state.loop, functools.partial(self._start, manager, state))
+
+    async def stopping(self, manager: Any) -> None:
+        """Before ``JobManager.stop``: stop the background work. The manager stays
+        registered (so a job starting meanwhile does not restart it) until ``stopped``."""
+        state = self._running.get(manager)
+        self._live.discard(id(manager))
+        if state is not None and not state.closed:
+            state.closed = True
+            await _stop(state)
+
+    def stopped(self, manager: Any) -> None:
+        """After ``JobManager.stop``."""
+        state = self._running.get(manager)
+        if state is not None and state.closed:
+            del self._running[manager]
+
+    def _register(self, manager: Any) -> _Running:
+        state = self._running[manager] = _Running(asyncio.get_running_loop())
+        self._live.add(id(manager))
+        weakref.finalize(manager, self._live.discard, id(manager))
+        return state
+
+    def close(self) -> None:
+        """Stop every manager's background work (from any thread)."""
+        states = list(self._running.values())
+        self._running.clear()
+        self._live.clear()
+        for state in states:
+            with contextlib.suppress(RuntimeError):  # the loop is closed
+                state.loop.call_soon_threadsafe(_spawn, state.loop, functools.partial(_stop, state))
+
+    async def _start(self, manager: Any, state: _Running) -> None:
+        token = otel_context.attach(Context())
+        try:
+            state.sweeper = asyncio.create_task(self._sweep_loop(weakref.ref(manager)),
+                                                name="uno-jobs-otel-sweep")
+            if self._config.monitoring:
+                state.monitoring = await self._start_monitoring(manager)
+        finally:
+            otel_context.detach(token)
+
+    async def _start_monitoring(self, manager: Any) -> Any:
+        try:
+            from uno.jobs.monitoring.manager_monitoring import ManagerMonitoring  # noqa: PLC0415
+        except ImportError as exc:
+            _log.debug("uno_jobs instrumentation: no manager monitoring available: %s", exc)
+            return None
+        health = self._config.health_check_interval
+        if health is None:
+            interval = getattr(manager, "health_check_interval", timedelta(seconds=30))
+            health = interval.total_seconds() if isinstance(interval, timedelta) else 30.0
+        monitoring = ManagerMonitoring(manager, self._metrics,
+                                       collection_interval=self._config.collection_interval,
+                                       health_interval=health)
+        await monitoring.start()
+        return monitoring
+
+    async def _sweep_loop(self, manager_ref: weakref.ref[Any]) -> None:
+        while (manager := manager_ref()) is not None:
+            interval = max(0.05, min(self._recorder.stall_timeout(manager) / 4,
+                                     MAX_SWEEP_INTERVAL))
+            del manager
+            await asyncio.sleep(interval)
+            try:
+                self._recorder.in_flight.sweep()
+            except Exception as exc:
+                report_error("the in-flight sweep", exc)
+
+
+async def _stop(state: _Running) -> None:
+    sweeper, state.sweeper = state.sweeper, None
+    if sweeper is not None:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+    monitoring, state.monitoring = state.monitoring, None
+    if monitoring is not None:
+        await monitoring.stop()
+
+
+def _spawn(loop: asyncio.AbstractEventLoop, make: Callable[[], Awaitable[None]]) -> None:
+    task = loop.create_task(_logged(make()))
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+async def _logged(coroutine: Awaitable[None]) -> None:
+    try:
+        await coroutine
+    except Exception as exc:
+        report_error("the manager's background work", exc)

@@ -1,0 +1,117 @@
+"""``LogBridge``: the ``uno.jobs`` lifecycle records reach the OpenTelemetry logs
+pipeline whatever level the application left its root logger at.
+
+    bridge = LogBridge.install(logger_provider)   # None when no SDK pipeline is configured
+    ...
+    bridge.remove()
+
+Python drops a record below its logger's effective level before any handler
+sees it, and the root logger defaults to WARNING, so "job ... started" (INFO)
+would never reach the OpenTelemetry handler. When the application has not
+configured the ``uno.jobs`` logger itself (no level, propagating), the bridge
+sets it to INFO and stops its propagation, then delivers each record the way
+propagation would have: to every ancestor handler when the record passes the
+level the application left (the root's, unless it set ``uno.jobs``'s), and
+otherwise only to the OpenTelemetry handler of the pipeline. So the console
+shows what it showed before, and the pipeline gets every lifecycle record.
+When no handler of the pipeline is reachable (log auto-instrumentation off, or
+an explicit ``logger_provider``), the bridge's own handler delivers them.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+from opentelemetry._logs import get_logger_provider
+from opentelemetry.sdk._logs import LoggerProvider as SdkLoggerProvider
+from opentelemetry.sdk._logs import LoggingHandler
+
+LOGGER_NAME = "uno.jobs"  # the runtime's default logger; uno.jobs.* records pass through it
+LEVEL = logging.INFO
+
+
+def _is_otel_handler(handler: logging.Handler) -> bool:
+    kind = type(handler)
+    return kind.__name__ == "LoggingHandler" and kind.__module__.startswith("opentelemetry")
+
+
+class LogBridge(logging.Handler):
+    def __init__(self, logger: logging.Logger, provider: Any) -> None:
+        super().__init__(logging.NOTSET)
+        self._logger = logger
+        self._provider = provider
+        self._managed = False  # we set the logger's level and propagation
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._fallback = LoggingHandler(logger_provider=provider)
+
+    @classmethod
+    def install(cls, logger_provider: Any = None) -> LogBridge | None:
+        provider = logger_provider if logger_provider is not None else get_logger_provider()
+        if not isinstance(provider, SdkLoggerProvider):
+            return None  # no logs pipeline: nothing to bridge to, no cost per record
+        logger = logging.getLogger(LOGGER_NAME)
+        bridge = cls(logger, provider)
+        if logger.level == logging.NOTSET and logger.propagate:
+            bridge._managed = True
+            logger.setLevel(LEVEL)
+            logger.propagate = False
+        logger.addHandler(bridge)
+        return bridge
+
+    def remove(self) -> None:
+        logger = self._logger
+        logger.removeHandler(self)
+        if self._managed:
+            if logger.level == LEVEL:
+                logger.setLevel(logging.NOTSET)
+            logger.propagate = True
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        # no handler lock: we only dispatch to other handlers, which lock themselves
+        if self.filter(record):
+            try:
+                self.emit(record)
+            except Exception:
+                self.handleError(record)
+        return True
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self._managed:
+            if not any(self._is_ours(h) for h in self._handlers(self._logger)):
+                self._fallback.handle(record)
+            return
+        passes = record.levelno >= self._application_level()
+        found = delivered = False
+        for handler in self._handlers(self._logger.parent):
+            ours = self._is_ours(handler)
+            found, delivered = True, delivered or ours
+            if (passes or ours) and record.levelno >= handler.level:
+                handler.handle(record)
+        if not delivered:
+            self._fallback.handle(record)
+        if passes and not found and logging.lastResort is not None \
+                and record.levelno >= logging.lastResort.level:
+            logging.lastResort.handle(record)
+
+    def _application_level(self) -> int:
+        own = self._logger.level
+        if own not in (logging.NOTSET, LEVEL):  # the application set it since
+            return own
+        parent = self._logger.parent
+        return parent.getEffectiveLevel() if parent is not None else logging.WARNING
+
+    def _is_ours(self, handler: logging.Handler) -> bool:
+        return (handler is not self and _is_otel_handler(handler)
+                and getattr(handler, "_logger_provider", None) is self._provider)
+
+    def _handlers(self, logger: logging.Logger | None) -> Iterator[logging.Handler]:
+        """The handlers propagation reaches from ``logger`` up (this bridge excluded)."""
+        while logger is not None:
+            yield from (h for h in logger.handlers if h is not self)
+            if not logger.propagate:
+                return
+            logger = logger.parent

@@ -1,0 +1,128 @@
+"""``EnqueueRecorder``: the PRODUCER span of ``JobManager.enqueue`` and the
+``job_enqueued`` counter; the trace context goes into a copy of the metadata.
+
+    call = producer.start(manager, args, kwargs)   # span current, metadata injected
+    result = await enqueue(*call.args, **call.kwargs)
+    producer.end(call, result)                     # or producer.raised(call, exc)
+
+Jobs the scheduler creates (metadata ``{"schedule": name}``) get a root span:
+each scheduled run is a trace of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.instrumentation.uno_jobs.attributes import (
+    ENQUEUE_SPAN,
+    SpanAttributes,
+    capture,
+    set_error,
+    span_name,
+)
+from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
+from opentelemetry.instrumentation.uno_jobs.propagation import inject
+from opentelemetry.instrumentation.uno_jobs.utils import priority_name
+from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
+
+from uno.jobs.job import Priority
+from uno.jobs.monitoring import semconv as sc
+from uno.jobs.monitoring.job_metrics import JobMetrics
+
+SCHEDULE_METADATA_KEY = "schedule"  # set by uno.jobs.scheduler on the jobs it creates
+ENQUEUE_REJECTED = "enqueue_rejected"  # error.type of an enqueue answered with a failed Result
+# JobManager.enqueue(task_name, args, kwargs, queue_name, priority, ..., metadata=10th, ...)
+_TASK, _ARGS, _KWARGS, _QUEUE, _PRIORITY, _METADATA = 0, 1, 2, 3, 4, 10
+
+
+@dataclass(slots=True)
+class EnqueueCall:
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+    span: Span
+    token: Any
+    queue: str
+    task: str
+    priority: str
+
+
+class EnqueueRecorder:
+    def __init__(self, tracer: Tracer, metrics: JobMetrics, config: UnoJobsConfig,
+                 attributes: SpanAttributes) -> None:
+        self.tracer = tracer
+        self.metrics = metrics
+        self.config = config
+        self._attributes = attributes
+
+    def start(self, manager: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+              ) -> EnqueueCall:
+        task = str(_arg(args, kwargs, _TASK, "task_name"))
+        queue = _arg(args, kwargs, _QUEUE, "queue_name")
+        if queue is None:
+            definition = manager.get_task(task)
+            queue = definition.queue if definition is not None else ""
+        priority = priority_name(_arg(args, kwargs, _PRIORITY, "priority", Priority.NORMAL))
+        metadata = _arg(args, kwargs, _METADATA, "metadata")
+        scheduled = _is_mapping(metadata) and SCHEDULE_METADATA_KEY in metadata
+        parent = Context() if scheduled else None  # each scheduled run: a trace of its own
+        attributes = self._attributes.producer(str(queue), task, priority)
+        if scheduled:
+            attributes[sc.SPAN_SCHEDULE] = str(metadata[SCHEDULE_METADATA_KEY])
+        span = self.tracer.start_span(span_name(ENQUEUE_SPAN, task), context=parent,
+                                      kind=SpanKind.PRODUCER, attributes=attributes)
+        try:
+            if self.config.capture_args and span.is_recording():
+                job_args = _arg(args, kwargs, _ARGS, "args")
+                capture(span, sc.SPAN_ARGS, "args", job_args, self.config)
+                capture(span, sc.SPAN_KWARGS, "kwargs", _arg(args, kwargs, _KWARGS, "kwargs"),
+                        self.config)
+            current = trace.set_span_in_context(span, parent)
+            if metadata is None or _is_mapping(metadata):  # else enqueue rejects it
+                args, kwargs = _with_metadata(args, kwargs, inject(metadata, current))
+        except BaseException:
+            span.end()  # the wrapper then runs enqueue without telemetry
+            raise
+        token = otel_context.attach(current)
+        return EnqueueCall(args, kwargs, span, token, str(queue), task, priority)
+
+    def end(self, call: EnqueueCall, result: Any) -> None:
+        span = call.span
+        try:
+            if getattr(result, "is_success", False):
+                self.metrics.record_job_enqueued(call.queue, call.task, call.priority)
+                if span.is_recording():
+                    span.set_attribute(sc.SPAN_MESSAGE_ID, str(result.value))
+            elif span.is_recording():
+                span.set_attribute(sc.SPAN_ERROR_TYPE, ENQUEUE_REJECTED)
+                span.set_status(StatusCode.ERROR, str(getattr(result, "error", "")))
+        finally:
+            span.end()
+            otel_context.detach(call.token)
+
+    def raised(self, call: EnqueueCall, exc: BaseException) -> None:
+        try:
+            set_error(call.span, exc)
+        finally:
+            call.span.end()
+            otel_context.detach(call.token)
+
+
+def _arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str,
+         default: Any = None) -> Any:
+    return args[index] if len(args) > index else kwargs.get(name, default)
+
+
+def _with_metadata(args: tuple[Any, ...], kwargs: dict[str, Any], metadata: dict[str, Any]
+                   ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    if len(args) > _METADATA:
+        return (*args[:_METADATA], metadata, *args[_METADATA + 1:]), kwargs
+    return args, {**kwargs, "metadata": metadata}
+
+
+def _is_mapping(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)

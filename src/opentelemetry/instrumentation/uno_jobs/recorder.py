@@ -1,0 +1,207 @@
+"""``JobRecorder``: turns lifecycle calls into spans and metrics. The wrappers
+only call into it (start before the wrapped call, stop or fail after).
+
+    call = recorder.producer.start(manager, args, kwargs)  # PRODUCER span (producer.py)
+    recorder.producer.end(call, result)
+    attempt = recorder.start_attempt(manager, job, worker) # CONSUMER span, made current
+    recorder.attempt_started(attempt, job)
+    finish = recorder.begin_finish(job)                    # complete_job / fail_job
+    recorder.completed(finish, job, result)  # or recorder.failed(finish, job, exc)
+
+Metrics go through the one ``JobMetrics`` of the instrumentation; span
+attributes through ``SpanAttributes``; the attempts in flight live in ``InFlight``.
+"""
+
+from __future__ import annotations
+
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from opentelemetry import context as otel_context
+from opentelemetry import trace
+from opentelemetry.context import Context
+from opentelemetry.instrumentation.uno_jobs.attributes import (
+    PROCESS_SPAN,
+    SpanAttributes,
+    capture,
+    set_error,
+    span_name,
+)
+from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
+from opentelemetry.instrumentation.uno_jobs.inflight import Attempt, InFlight, current_task_ref
+from opentelemetry.instrumentation.uno_jobs.producer import EnqueueRecorder
+from opentelemetry.instrumentation.uno_jobs.propagation import extract
+from opentelemetry.instrumentation.uno_jobs.utils import priority_name
+from opentelemetry.trace import Link, Span, SpanKind, Tracer
+
+from uno.jobs.job import Job, JobStatus
+from uno.jobs.monitoring import semconv as sc
+from uno.jobs.monitoring.job_metrics import JobMetrics
+
+DEFAULT_STALL_TIMEOUT = 1800.0
+
+
+@dataclass(slots=True)
+class Finish:
+    job_id: str
+    attempt: Attempt | None
+    token: Any  # the span made current for this call, outside the attempt's own task
+    queue: str
+    task: str
+    worker: str
+    owner: bool  # called in the task that started the attempt (its token detaches here)
+
+
+class JobRecorder:
+    def __init__(self, tracer: Tracer, metrics: JobMetrics, config: UnoJobsConfig) -> None:
+        self.tracer = tracer
+        self.metrics = metrics
+        self.config = config
+        self.in_flight = InFlight(self.stall_timeout)
+        self._attributes = SpanAttributes(config.semconv_mode)
+        self.producer = EnqueueRecorder(tracer, metrics, config, self._attributes)
+
+    # --- attempts: the consumer span ---
+
+    def start_attempt(self, manager: Any, job: Job, worker: Any) -> Attempt:
+        """Start the attempt's span (parent from the job's metadata, never the
+        current context) and make it current in this task."""
+        parent = extract(job.metadata)
+        links = None
+        if self.config.use_span_links:
+            producer = trace.get_current_span(parent).get_span_context()
+            links = [Link(producer)] if producer.is_valid else None
+            parent = Context()
+        queue, task, priority, worker = (job.queue_name, job.task_name,
+                                         priority_name(job.priority), str(worker))
+        attributes = self._attributes.consumer(queue, task, priority, worker)
+        attributes[sc.SPAN_MESSAGE_ID] = job.id
+        attributes[sc.SPAN_RETRY_COUNT] = job.retry_count
+        attributes[sc.SPAN_ATTEMPT] = job.retry_count + 1
+        span = self.tracer.start_span(span_name(PROCESS_SPAN, task), context=parent,
+                                      kind=SpanKind.CONSUMER, attributes=attributes, links=links)
+        if self.config.capture_args and span.is_recording():
+            self._capture(span, sc.SPAN_ARGS, "args", job.args)
+            self._capture(span, sc.SPAN_KWARGS, "kwargs", job.kwargs)
+        attempt = Attempt(span, queue, task, worker, priority, time.perf_counter(),
+                          owner=current_task_ref(), manager=weakref.ref(manager))
+        self.in_flight.add(job.id, attempt)
+        attempt.token = otel_context.attach(trace.set_span_in_context(span, parent))
+        return attempt
+
+    def attempt_started(self, attempt: Attempt, job: Job) -> None:
+        self.metrics.record_job_started(attempt.queue, attempt.task, attempt.worker)
+        if job.started_at is not None:
+            wait = (job.started_at - job.due_at).total_seconds()
+            self.metrics.record_wait_time(attempt.queue, attempt.task, wait, attempt.priority)
+
+    def start_raised(self, job: Job, attempt: Attempt, exc: BaseException) -> None:
+        self.in_flight.pop(job.id, attempt)
+        set_error(attempt.span, exc)
+        self._end(attempt, attempt.owned_by_current_task())
+
+    # --- complete_job / fail_job ---
+
+    def begin_finish(self, job: Job) -> Finish:
+        """Before the wrapped call: the attempt's span is current while it runs
+        (so its log record belongs to the span), in whichever task calls it."""
+        attempt = self.in_flight.get(job.id)
+        token = None
+        owner = attempt is not None and attempt.owned_by_current_task()
+        if attempt is not None and not owner:
+            token = otel_context.attach(trace.set_span_in_context(attempt.span))
+        worker = job.worker_id or (attempt.worker if attempt is not None else "")
+        return Finish(job.id, attempt, token, job.queue_name, job.task_name, str(worker), owner)
+
+    def finish_raised(self, finish: Finish) -> None:
+        """The wrapped call raised: the span stays open (``fail_job`` may follow)."""
+        self._release(finish)
+
+    def completed(self, finish: Finish, job: Job, result: Any) -> None:
+        try:  # metrics first, inside the span: exemplars point at it
+            self.metrics.record_job_completed(finish.queue, finish.task, finish.worker)
+            self._record_execution_time(finish, job)
+        finally:
+            self._close(finish, self._result_capture(result) if self.config.capture_args
+                        else None)
+
+    def failed(self, finish: Finish, job: Job, exc: BaseException) -> None:
+        try:
+            self.metrics.record_job_failed(finish.queue, finish.task, finish.worker,
+                                           type(exc).__name__)
+            if job.status is JobStatus.RETRYING:
+                self.metrics.record_job_retry(finish.queue, finish.task)
+            self._record_execution_time(finish, job)
+        finally:
+            self._close(finish, lambda span: set_error(span, exc, job.status.value))
+
+    # --- cancel_job / retry_job ---
+
+    @staticmethod
+    def enter_job_context(job: Job) -> Any:
+        """Make the job's trace context (from its metadata) current; the token."""
+        return otel_context.attach(extract(job.metadata))
+
+    def cancelled(self, job: Job) -> None:
+        self.metrics.record_job_cancelled(job.queue_name, job.task_name)
+
+    def requeued(self, job: Job) -> None:
+        self.metrics.record_job_retry(job.queue_name, job.task_name)
+
+    # --- helpers ---
+
+    def stall_timeout(self, manager: Any) -> float:
+        if self.config.stall_timeout is not None:
+            return self.config.stall_timeout
+        stall = getattr(manager, "stall_timeout", None)
+        return stall.total_seconds() if isinstance(stall, timedelta) else DEFAULT_STALL_TIMEOUT
+
+    def _record_execution_time(self, finish: Finish, job: Job) -> None:
+        if finish.attempt is not None:
+            seconds = time.perf_counter() - finish.attempt.started
+        elif job.started_at is not None:
+            seconds = ((job.completed_at or job.updated_at) - job.started_at).total_seconds()
+        else:
+            return
+        self.metrics.record_execution_time(finish.queue, finish.task, max(0.0, seconds))
+
+    def _capture(self, span: Span, key: str, name: str, value: Any) -> None:
+        capture(span, key, name, value, self.config)
+
+    def _result_capture(self, result: Any) -> Callable[[Span], None]:
+        def mark(span: Span) -> None:
+            if span.is_recording():
+                self._capture(span, sc.SPAN_RESULT, "result", result)
+
+        return mark
+
+    def _close(self, finish: Finish, mark: Callable[[Span], None] | None) -> None:
+        """End the attempt's span (after ``mark``) and restore the contexts, whatever raises."""
+        try:
+            attempt = finish.attempt
+            if attempt is not None and self.in_flight.pop(finish.job_id, attempt):
+                try:
+                    if mark is not None:
+                        mark(attempt.span)
+                finally:
+                    self._end(attempt, finish.owner)
+        finally:
+            self._release(finish)
+
+    @staticmethod
+    def _end(attempt: Attempt, owner: bool) -> None:
+        attempt.closed = True
+        attempt.span.end()
+        if owner and attempt.token is not None:
+            token, attempt.token = attempt.token, None
+            otel_context.detach(token)
+
+    @staticmethod
+    def _release(finish: Finish) -> None:
+        if finish.token is not None:
+            token, finish.token = finish.token, None
+            otel_context.detach(token)

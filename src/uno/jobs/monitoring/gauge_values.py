@@ -1,0 +1,89 @@
+"""Pure functions that turn storage answers and runtime objects into gauge
+values for :class:`~uno.jobs.monitoring.job_metrics.JobMetrics` (what the
+collector swaps in on each collection).
+
+    values = queue_length_values({"emails"}, {("emails", JobStatus.PENDING): 3})
+    metrics.replace_gauge(semconv.QUEUE_LENGTH, values)
+
+Ages are :class:`Since` values: the metric reader turns them into seconds when
+it collects, so they keep growing between (or without) refreshes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from uno.jobs.job import JobStatus
+from uno.jobs.monitoring import semconv as sc
+from uno.jobs.monitoring.job_metrics import GaugeValues, Since
+
+
+def _key(**attributes: str) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(attributes.items()))
+
+
+def queue_length_values(queues: set[str], counts: dict[tuple[str, JobStatus], int]
+                        ) -> GaugeValues:
+    """Every queue x every status (zeros included), from storage counts."""
+    names = set(queues) | {queue for queue, _status in counts}
+    return {
+        _key(**{sc.ATTR_QUEUE: queue, sc.ATTR_STATUS: status.value}):
+            float(counts.get((queue, status), 0))
+        for queue in names for status in JobStatus
+    }
+
+
+def oldest_job_age_values(queues: set[str], oldest_due: dict[str, datetime]) -> GaugeValues:
+    """Every queue: the age of its oldest due waiting job, 0 when none waits."""
+    return {
+        _key(**{sc.ATTR_QUEUE: queue}):
+            Since(oldest_due[queue].timestamp()) if queue in oldest_due else 0.0
+        for queue in set(queues) | set(oldest_due)
+    }
+
+
+def worker_slot_values(workers: list[Any]) -> tuple[GaugeValues, GaugeValues]:
+    """(busy slots, idle slots) by worker type."""
+    busy: defaultdict[str, float] = defaultdict(float)
+    idle: defaultdict[str, float] = defaultdict(float)
+    for worker in workers:
+        worker_type = getattr(worker, "worker_type", type(worker).__name__)
+        active = float(getattr(worker, "active_jobs", 0))
+        busy[worker_type] += active
+        idle[worker_type] += 0.0
+        if getattr(worker, "running", False):
+            idle[worker_type] += max(0.0, getattr(worker, "concurrency", 0) - active)
+    return ({_key(**{sc.ATTR_WORKER_TYPE: t}): v for t, v in busy.items()},
+            {_key(**{sc.ATTR_WORKER_TYPE: t}): v for t, v in idle.items()})
+
+
+def heartbeat_age_values(workers: list[Any]) -> GaugeValues:
+    """Running workers: the age of their last heartbeat (``last_heartbeat``, or
+    ``last_activity`` for workers without one). Stopped workers have no series."""
+    values: GaugeValues = {}
+    for worker in workers:
+        beat = getattr(worker, "last_heartbeat", None) or getattr(worker, "last_activity", None)
+        if getattr(worker, "running", False) and isinstance(beat, datetime):
+            name = str(getattr(worker, "name", type(worker).__name__))
+            values[_key(**{sc.ATTR_WORKER: name})] = Since(beat.timestamp())
+    return values
+
+
+def scheduler_values(scheduler: Any) -> tuple[GaugeValues, GaugeValues]:
+    """(lag of the last run, cumulative missed runs) by schedule, for a running
+    scheduler; nothing for a stopped or absent one."""
+    if scheduler is None or not getattr(scheduler, "running", False):
+        return {}, {}
+    lag: GaugeValues = {}
+    missed: GaugeValues = {}
+    for name, entry in dict(getattr(scheduler, "schedules", None) or {}).items():
+        key = _key(**{sc.ATTR_SCHEDULE: str(name)})
+        lag[key] = max(0.0, float(getattr(entry, "last_lag", 0.0)))
+        missed[key] = float(getattr(entry, "missed_runs", 0))
+    return lag, missed
+
+
+__all__ = ["heartbeat_age_values", "oldest_job_age_values", "queue_length_values",
+           "scheduler_values", "worker_slot_values"]

@@ -1,0 +1,1 @@
+"""Programs the monitoring tests run in subprocesses."""
