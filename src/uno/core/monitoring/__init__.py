@@ -9,8 +9,7 @@ the others (and no import cycle with ``uno.jobs.monitoring`` can form).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from uno.core.lazy import lazy_exports
 
 _EXPORTS = {
     "Alert": "alerts",
@@ -28,15 +27,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_EXPORTS])
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
