@@ -16,7 +16,7 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "collector-config"
 
 # Metric names as Prometheus sees them (OTel `uno_jobs.<name>` through the Prometheus exporter).
 _COUNTERS = ["job_enqueued", "job_started", "job_completed", "job_failed"]
-_COUNTERS += ["job_retry", "job_cancelled"]
+_COUNTERS += ["job_retry", "job_cancelled", "job_retries_exhausted"]
 _HISTOGRAMS = ["execution_time", "wait_time"]
 _GAUGES = ["queue_length", "worker_busy", "worker_idle", "health", "alerts"]
 _AGE_GAUGES = ["queue_oldest_job_age", "scheduler_lag", "worker_heartbeat_age"]  # unit s

@@ -24,6 +24,7 @@ def record_everything(metrics: JobMetrics) -> None:
     metrics.record_job_failed(queue="emails", task="send", worker="w1", error_type="ValueError")
     metrics.record_job_retry(queue="emails", task="send")
     metrics.record_job_cancelled(queue="emails", task="send")
+    metrics.record_job_retries_exhausted(queue="emails", task="send", error_type="ValueError")
     metrics.record_execution_time(queue="emails", task="send", seconds=0.2)
     metrics.record_execution_time(queue="emails", task="send", seconds=7.0)
     metrics.record_wait_time(queue="emails", task="send", seconds=2000.0, priority="HIGH")

@@ -6,7 +6,10 @@ Zero code: ``opentelemetry-instrument python app.py`` loads it through the
 ``process {task}`` in the same trace, current while the handler runs; the
 ``uno_jobs.*`` counters and histograms are recorded, every started manager
 refreshes the queue/worker/health gauges, and the runtime's lifecycle log
-records carry the job's span.
+records carry the job's span. Each retry's span links to the previous attempt's;
+``uno_jobs.telemetry.dropped_spans`` counts the spans the SDK's batch span
+processors drop. ``OTEL_SEMCONV_STABILITY_OPT_IN=messaging`` (or ``messaging/dup``)
+switches to (or adds) the messaging semantic-convention metrics.
 
 Usage
 -----
@@ -70,6 +73,7 @@ class _Installed:
     lifecycle: Any
     log_bridge: Any
     wrapped: list[str]
+    dropped_spans: Any = None
 
 
 class UnoJobsInstrumentor(BaseInstrumentor):
@@ -98,7 +102,9 @@ class UnoJobsInstrumentor(BaseInstrumentor):
         )
         from opentelemetry.instrumentation.uno_jobs.logs import LogBridge  # noqa: PLC0415
         from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder  # noqa: PLC0415
+        from opentelemetry.instrumentation.uno_jobs.span_loss import DroppedSpans  # noqa: PLC0415
 
+        from uno.jobs.monitoring import semconv  # noqa: PLC0415
         from uno.jobs.monitoring.job_metrics import (  # noqa: PLC0415
             JobMetrics,
             set_default_job_metrics,
@@ -112,8 +118,17 @@ class UnoJobsInstrumentor(BaseInstrumentor):
         recorder = JobRecorder(tracer, metrics, config)
         lifecycle = ManagerLifecycle(recorder, metrics, config)
         bridge = LogBridge.install(kwargs.get("logger_provider")) if config.bridge_logs else None
+        dropped = DroppedSpans(kwargs.get("tracer_provider"))
+        metrics.metrics_manager.observable_counter(semconv.TELEMETRY_DROPPED_SPANS,
+                                                   self._read_dropped_spans)
         self._installed = _Installed(recorder, lifecycle, bridge,
-                                     wrappers.install(recorder, lifecycle))
+                                     wrappers.install(recorder, lifecycle), dropped)
+
+    def _read_dropped_spans(self) -> list[tuple[int, dict[str, str]]]:
+        # bound to this singleton, not to one DroppedSpans: an SDK meter keeps the
+        # callback of an observable's first registration across re-instrumentation
+        installed = self._installed
+        return installed.dropped_spans.read() if installed is not None else []
 
     def _uninstrument(self, **kwargs: Any) -> None:
         from opentelemetry.instrumentation.uno_jobs import wrappers  # noqa: PLC0415
@@ -126,6 +141,7 @@ class UnoJobsInstrumentor(BaseInstrumentor):
         wrappers.uninstall(installed.wrapped)
         installed.lifecycle.close()
         installed.recorder.in_flight.close()
+        installed.dropped_spans.close()
         if installed.log_bridge is not None:
             installed.log_bridge.remove()
         set_default_job_metrics(None)

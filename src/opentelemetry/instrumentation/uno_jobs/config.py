@@ -5,6 +5,10 @@
 
 A value that does not parse logs a warning and falls back to the default, so a
 typo in an environment variable never stops the application.
+
+``semconv_opt_in`` is not a keyword argument: like OpenTelemetry's other
+instrumentations it comes from ``OTEL_SEMCONV_STABILITY_OPT_IN`` (comma-separated;
+``messaging/dup`` wins over ``messaging``; anything else is the default).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ _log = logging.getLogger(__name__)
 
 RedactHook = Callable[[str, Any], Any]
 SEMCONV_MODES = ("stable", "legacy", "dup")
+OTEL_SEMCONV_STABILITY_OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
+OPT_IN_DEFAULT, OPT_IN_MESSAGING, OPT_IN_MESSAGING_DUP = "default", "messaging", "messaging/dup"
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
 
@@ -38,12 +44,25 @@ class UnoJobsConfig:
     stall_timeout: float | None = None  # None: the manager's
     semconv_mode: str = "stable"
     bridge_logs: bool = True
+    semconv_opt_in: str = OPT_IN_DEFAULT  # from OTEL_SEMCONV_STABILITY_OPT_IN only
+
+    @property
+    def seed_metrics(self) -> bool:
+        """Record the seed's metrics (all but ``messaging``)."""
+        return self.semconv_opt_in != OPT_IN_MESSAGING
+
+    @property
+    def messaging_metrics(self) -> bool:
+        """Record the messaging semantic-convention metrics (``messaging[/dup]``)."""
+        return self.semconv_opt_in != OPT_IN_DEFAULT
 
     @classmethod
     def from_options(cls, options: Mapping[str, Any],
                      environ: Mapping[str, str] = os.environ) -> UnoJobsConfig:
         values: dict[str, Any] = {}
         for field in fields(cls):
+            if field.name not in _OPTIONS:
+                continue
             variable, parse = _OPTIONS[field.name]
             if field.name in options and options[field.name] is not None:
                 raw, source = options[field.name], field.name
@@ -53,10 +72,22 @@ class UnoJobsConfig:
                 continue
             try:
                 values[field.name] = parse(raw)
-            except (ValueError, TypeError, ImportError, AttributeError) as exc:
+            except Exception as exc:  # e.g. a redact hook whose module raises on import
                 _log.warning("uno_jobs instrumentation: ignoring %s=%r (%s); using the default",
                              source, raw, exc)
+        values["semconv_opt_in"] = messaging_opt_in(environ.get(OTEL_SEMCONV_STABILITY_OPT_IN))
+        if values["semconv_opt_in"] == OPT_IN_MESSAGING_DUP:
+            values.setdefault("semconv_mode", "dup")  # old and new span attributes too
         return cls(**values)
+
+
+def messaging_opt_in(raw: str | None) -> str:
+    """The messaging mode of an ``OTEL_SEMCONV_STABILITY_OPT_IN`` value, parsed as
+    ``opentelemetry.instrumentation._semconv`` parses it for http and database."""
+    opted = {part.strip() for part in (raw or "").split(",")}
+    if OPT_IN_MESSAGING_DUP in opted:
+        return OPT_IN_MESSAGING_DUP
+    return OPT_IN_MESSAGING if OPT_IN_MESSAGING in opted else OPT_IN_DEFAULT
 
 
 def _bool(raw: Any) -> bool:

@@ -37,7 +37,9 @@ completing or failing the job is ended with an error. Default: the manager's
 
 OTEL_PYTHON_UNO_JOBS_SEMCONV_MODE = "OTEL_PYTHON_UNO_JOBS_SEMCONV_MODE"
 """Messaging attribute names: ``stable`` (``messaging.operation.type``/``.name``),
-``legacy`` (``messaging.operation``) or ``dup`` (both). Default ``stable``."""
+``legacy`` (``messaging.operation``) or ``dup`` (both). Default ``stable``, or ``dup``
+when ``OTEL_SEMCONV_STABILITY_OPT_IN`` has ``messaging/dup`` (that variable, not one
+of ours, also selects the messaging semantic-convention metrics)."""
 
 OTEL_PYTHON_UNO_JOBS_BRIDGE_LOGS = "OTEL_PYTHON_UNO_JOBS_BRIDGE_LOGS"
 """``true``: when an OpenTelemetry logs pipeline is configured, the ``uno.jobs``

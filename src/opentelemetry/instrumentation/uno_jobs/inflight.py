@@ -11,6 +11,9 @@ or garbage-collected) without ``complete_job``/``fail_job``; its span is ended
 with an error once it is older than the stall timeout. An attempt whose task
 is still alive is a running job, however long it takes. ``end_for_manager``
 closes what a stopped manager left behind; ``close`` everything (uninstrument).
+The ids of the last ``ABANDONED_MEMORY`` jobs ended so are remembered
+(``forget_abandoned``), so the ``fail_job`` that the stalled-job maintenance
+calls for them later records no second span.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from uno.jobs.errors import JobStalledError
 from uno.jobs.monitoring import semconv as sc
 
 ABANDONED_ERROR = JobStalledError.__name__
+ABANDONED_MEMORY = 1024
 
 
 @dataclass(slots=True, eq=False)
@@ -80,6 +84,7 @@ class InFlight:
         self._lock = threading.Lock()
         self._sweep_every = sweep_every
         self._next_sweep = 0.0
+        self._abandoned: dict[str, None] = {}  # job ids ended here as abandoned, oldest first
 
     def __len__(self) -> int:
         return len(self._attempts)
@@ -118,6 +123,14 @@ class InFlight:
                        attempt.manager() if attempt.manager is not None else None)]
         return self._end(expired, "no complete_job or fail_job came within the stall timeout")
 
+    def forget_abandoned(self, job_id: str) -> bool:
+        """True (once) if this process ended an attempt of ``job_id`` as abandoned."""
+        with self._lock:
+            if job_id not in self._abandoned:
+                return False
+            del self._abandoned[job_id]
+            return True
+
     def end_for_manager(self, manager: Any) -> int:
         left = [(job_id, attempt) for job_id, attempt in self._items()
                 if attempt.manager is not None and attempt.manager() is manager]
@@ -135,8 +148,15 @@ class InFlight:
         for job_id, attempt in attempts:
             if self.pop(job_id, attempt):
                 end_abandoned(attempt, reason)
+                self._remember_abandoned(job_id)
                 ended += 1
         return ended
+
+    def _remember_abandoned(self, job_id: str) -> None:
+        with self._lock:
+            self._abandoned[job_id] = None
+            if len(self._abandoned) > ABANDONED_MEMORY:
+                del self._abandoned[next(iter(self._abandoned))]
 
 
 def end_abandoned(attempt: Attempt, reason: str) -> None:

@@ -1,5 +1,6 @@
-"""``EnqueueRecorder``: the PRODUCER span of ``JobManager.enqueue`` and the
-``job_enqueued`` counter; the trace context goes into a copy of the metadata.
+"""``EnqueueRecorder``: the PRODUCER span of ``JobManager.enqueue`` and its
+metrics (``job_enqueued``, or the messaging ``sent.messages`` and operation
+duration: ``LifecycleMetrics``); the trace context goes into a copy of the metadata.
 
     call = producer.start(manager, args, kwargs)   # span current, metadata injected
     result = await enqueue(*call.args, **call.kwargs)
@@ -11,6 +12,7 @@ each scheduled run is a trace of its own.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,13 +28,13 @@ from opentelemetry.instrumentation.uno_jobs.attributes import (
     span_name,
 )
 from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
+from opentelemetry.instrumentation.uno_jobs.lifecycle_metrics import LifecycleMetrics
 from opentelemetry.instrumentation.uno_jobs.propagation import inject
 from opentelemetry.instrumentation.uno_jobs.utils import priority_name
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
 
 from uno.jobs.job import Priority
 from uno.jobs.monitoring import semconv as sc
-from uno.jobs.monitoring.job_metrics import JobMetrics
 
 SCHEDULE_METADATA_KEY = "schedule"  # set by uno.jobs.scheduler on the jobs it creates
 ENQUEUE_REJECTED = "enqueue_rejected"  # error.type of an enqueue answered with a failed Result
@@ -49,10 +51,11 @@ class EnqueueCall:
     queue: str
     task: str
     priority: str
+    started: float = 0.0  # time.perf_counter() before the wrapped enqueue
 
 
 class EnqueueRecorder:
-    def __init__(self, tracer: Tracer, metrics: JobMetrics, config: UnoJobsConfig,
+    def __init__(self, tracer: Tracer, metrics: LifecycleMetrics, config: UnoJobsConfig,
                  attributes: SpanAttributes) -> None:
         self.tracer = tracer
         self.metrics = metrics
@@ -88,18 +91,20 @@ class EnqueueRecorder:
             span.end()  # the wrapper then runs enqueue without telemetry
             raise
         token = otel_context.attach(current)
-        return EnqueueCall(args, kwargs, span, token, str(queue), task, priority)
+        return EnqueueCall(args, kwargs, span, token, str(queue), task, priority,
+                           time.perf_counter())
 
     def end(self, call: EnqueueCall, result: Any) -> None:
         span = call.span
         try:
-            if getattr(result, "is_success", False):
-                self.metrics.record_job_enqueued(call.queue, call.task, call.priority)
+            stored = getattr(result, "is_success", False)
+            if stored:
                 if span.is_recording():
                     span.set_attribute(sc.SPAN_MESSAGE_ID, str(result.value))
             elif span.is_recording():
                 span.set_attribute(sc.SPAN_ERROR_TYPE, ENQUEUE_REJECTED)
                 span.set_status(StatusCode.ERROR, str(getattr(result, "error", "")))
+            self._record(call, None if stored else ENQUEUE_REJECTED)  # a broken meter: span intact
         finally:
             span.end()
             otel_context.detach(call.token)
@@ -107,9 +112,15 @@ class EnqueueRecorder:
     def raised(self, call: EnqueueCall, exc: BaseException) -> None:
         try:
             set_error(call.span, exc)
+            self._record(call, type(exc).__qualname__)
         finally:
             call.span.end()
             otel_context.detach(call.token)
+
+    def _record(self, call: EnqueueCall, error_type: str | None) -> None:
+        """The enqueue's metrics, while its span is current (exemplars point at it)."""
+        self.metrics.enqueued(call.queue, call.task, call.priority,
+                              time.perf_counter() - call.started, error_type)
 
 
 def _arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str,

@@ -5,20 +5,20 @@
 
 Metadata is user data that travels through storage, so extraction trusts
 nothing: non-string values are ignored and a propagator that raises yields an
-empty context (the consumer span then starts a fresh trace).
+empty context (the consumer span then starts a fresh trace). A propagator
+whose ``inject`` raises leaves the metadata without trace context. Either is
+reported once (``report_error``), never per job.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
 from opentelemetry import propagate
 from opentelemetry.context import Context
+from opentelemetry.instrumentation.uno_jobs.utils import report_error
 from opentelemetry.propagators.textmap import Getter
-
-_log = logging.getLogger(__name__)
 
 
 class _MetadataGetter(Getter[Mapping[str, Any]]):
@@ -44,7 +44,11 @@ _GETTER = _MetadataGetter()
 def inject(metadata: Mapping[str, Any] | None, context: Context) -> dict[str, Any]:
     """A copy of ``metadata`` carrying ``context`` (the caller's mapping is untouched)."""
     carrier = dict(metadata) if metadata else {}
-    propagate.inject(carrier, context=context)
+    try:
+        propagate.inject(carrier, context=context)
+    except Exception as exc:  # the job goes out without trace context, never fails
+        report_error("the propagator's inject", exc)
+        return dict(metadata) if metadata else {}
     return carrier
 
 
@@ -55,5 +59,5 @@ def extract(metadata: Any) -> Context:
     try:
         return propagate.extract(metadata, context=Context(), getter=_GETTER)
     except Exception as exc:  # a propagator choking on user data must not fail the job
-        _log.debug("ignoring malformed trace context in job metadata: %s", exc)
+        report_error("the propagator's extract", exc)
         return Context()

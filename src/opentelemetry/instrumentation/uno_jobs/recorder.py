@@ -5,11 +5,14 @@ only call into it (start before the wrapped call, stop or fail after).
     recorder.producer.end(call, result)
     attempt = recorder.start_attempt(manager, job, worker) # CONSUMER span, made current
     recorder.attempt_started(attempt, job)
-    finish = recorder.begin_finish(job)                    # complete_job / fail_job
+    finish = recorder.begin_finish(job)    # complete_job (fail_job: begin_fail)
     recorder.completed(finish, job, result)  # or recorder.failed(finish, job, exc)
 
-Metrics go through the one ``JobMetrics`` of the instrumentation; span
-attributes through ``SpanAttributes``; the attempts in flight live in ``InFlight``.
+Metrics go through the one ``JobMetrics`` of the instrumentation (the seed's
+and/or the messaging ones via ``LifecycleMetrics``), recorded while the span is
+current so histogram points carry it as an exemplar; span attributes through
+``SpanAttributes``; the attempts in flight live in ``InFlight``; each attempt
+links to the previous one (``retry_chain``).
 """
 
 from __future__ import annotations
@@ -33,12 +36,18 @@ from opentelemetry.instrumentation.uno_jobs.attributes import (
 )
 from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
 from opentelemetry.instrumentation.uno_jobs.inflight import Attempt, InFlight, current_task_ref
+from opentelemetry.instrumentation.uno_jobs.lifecycle_metrics import LifecycleMetrics
 from opentelemetry.instrumentation.uno_jobs.producer import EnqueueRecorder
 from opentelemetry.instrumentation.uno_jobs.propagation import extract
+from opentelemetry.instrumentation.uno_jobs.retry_chain import (
+    previous_attempt_link,
+    remember_attempt,
+    retries_exhausted,
+)
 from opentelemetry.instrumentation.uno_jobs.utils import priority_name
 from opentelemetry.trace import Link, Span, SpanKind, Tracer
 
-from uno.jobs.job import Job, JobStatus
+from uno.jobs.job import Job, JobStatus, utcnow
 from uno.jobs.monitoring import semconv as sc
 from uno.jobs.monitoring.job_metrics import JobMetrics
 
@@ -63,19 +72,24 @@ class JobRecorder:
         self.config = config
         self.in_flight = InFlight(self.stall_timeout)
         self._attributes = SpanAttributes(config.semconv_mode)
-        self.producer = EnqueueRecorder(tracer, metrics, config, self._attributes)
+        self.lifecycle_metrics = LifecycleMetrics(metrics, config)
+        self.producer = EnqueueRecorder(tracer, self.lifecycle_metrics, config, self._attributes)
 
     # --- attempts: the consumer span ---
 
-    def start_attempt(self, manager: Any, job: Job, worker: Any) -> Attempt:
+    def start_attempt(self, manager: Any, job: Job, worker: Any,
+                      start_time: int | None = None) -> Attempt:
         """Start the attempt's span (parent from the job's metadata, never the
-        current context) and make it current in this task."""
+        current context; linked to the previous attempt's) and make it current here."""
         parent = extract(job.metadata)
-        links = None
+        links = []
         if self.config.use_span_links:
             producer = trace.get_current_span(parent).get_span_context()
-            links = [Link(producer)] if producer.is_valid else None
+            links = [Link(producer)] if producer.is_valid else []
             parent = Context()
+        previous = previous_attempt_link(job.metadata)
+        if previous is not None:
+            links.append(previous)
         queue, task, priority, worker = (job.queue_name, job.task_name,
                                          priority_name(job.priority), str(worker))
         attributes = self._attributes.consumer(queue, task, priority, worker)
@@ -83,18 +97,20 @@ class JobRecorder:
         attributes[sc.SPAN_RETRY_COUNT] = job.retry_count
         attributes[sc.SPAN_ATTEMPT] = job.retry_count + 1
         span = self.tracer.start_span(span_name(PROCESS_SPAN, task), context=parent,
-                                      kind=SpanKind.CONSUMER, attributes=attributes, links=links)
+                                      kind=SpanKind.CONSUMER, attributes=attributes,
+                                      links=links or None, start_time=start_time)
         if self.config.capture_args and span.is_recording():
             self._capture(span, sc.SPAN_ARGS, "args", job.args)
             self._capture(span, sc.SPAN_KWARGS, "kwargs", job.kwargs)
         attempt = Attempt(span, queue, task, worker, priority, time.perf_counter(),
-                          owner=current_task_ref(), manager=weakref.ref(manager))
+                          owner=current_task_ref(),
+                          manager=weakref.ref(manager) if manager is not None else None)
         self.in_flight.add(job.id, attempt)
         attempt.token = otel_context.attach(trace.set_span_in_context(span, parent))
         return attempt
 
     def attempt_started(self, attempt: Attempt, job: Job) -> None:
-        self.metrics.record_job_started(attempt.queue, attempt.task, attempt.worker)
+        self.lifecycle_metrics.started(attempt.queue, attempt.task, attempt.worker)
         if job.started_at is not None:
             wait = (job.started_at - job.due_at).total_seconds()
             self.metrics.record_wait_time(attempt.queue, attempt.task, wait, attempt.priority)
@@ -117,25 +133,53 @@ class JobRecorder:
         worker = job.worker_id or (attempt.worker if attempt is not None else "")
         return Finish(job.id, attempt, token, job.queue_name, job.task_name, str(worker), owner)
 
+    def begin_fail(self, job: Job) -> Finish:
+        """``begin_finish`` for ``fail_job``; the attempt's span context goes into
+        the job's metadata before the wrapped call stores the job, for the next
+        attempt's link."""
+        if job.id not in self.in_flight:
+            self._adopt_orphan(job)
+        finish = self.begin_finish(job)
+        remember_attempt(job, finish.attempt.span if finish.attempt is not None else None)
+        return finish
+
+    def _adopt_orphan(self, job: Job) -> None:
+        """``fail_job`` of a job RUNNING with no attempt here: a process that died
+        mid-job took its span along, and the stalled-job maintenance fails the
+        job here. Its CONSUMER span starts now, dated from ``job.started_at``, and
+        ``failed`` ends it. Not for an attempt this process already ended as
+        abandoned (the sweep, or a stopped manager): that span exists."""
+        if (job.status is not JobStatus.RUNNING or job.started_at is None
+                or self.in_flight.forget_abandoned(job.id)):
+            return
+        elapsed = max(0.0, (utcnow() - job.started_at).total_seconds())
+        attempt = self.start_attempt(None, job, job.worker_id or "",
+                                     start_time=time.time_ns() - int(elapsed * 1e9))
+        attempt.started -= elapsed  # the run time is the dead attempt's
+        attempt.detach_if_owner()  # begin_finish makes it current for the call instead,
+        attempt.owner = None  # and no task owns it: if fail_job raises, the sweep ends it
+
     def finish_raised(self, finish: Finish) -> None:
         """The wrapped call raised: the span stays open (``fail_job`` may follow)."""
         self._release(finish)
 
     def completed(self, finish: Finish, job: Job, result: Any) -> None:
         try:  # metrics first, inside the span: exemplars point at it
-            self.metrics.record_job_completed(finish.queue, finish.task, finish.worker)
-            self._record_execution_time(finish, job)
+            self.lifecycle_metrics.processed(finish.queue, finish.task, finish.worker,
+                                             self._run_time(finish, job), None)
         finally:
             self._close(finish, self._result_capture(result) if self.config.capture_args
                         else None)
 
     def failed(self, finish: Finish, job: Job, exc: BaseException) -> None:
         try:
-            self.metrics.record_job_failed(finish.queue, finish.task, finish.worker,
-                                           type(exc).__name__)
+            self.lifecycle_metrics.processed(finish.queue, finish.task, finish.worker,
+                                             self._run_time(finish, job), exc)
             if job.status is JobStatus.RETRYING:
                 self.metrics.record_job_retry(finish.queue, finish.task)
-            self._record_execution_time(finish, job)
+            elif retries_exhausted(job):
+                self.metrics.record_job_retries_exhausted(finish.queue, finish.task,
+                                                          type(exc).__name__)
         finally:
             self._close(finish, lambda span: set_error(span, exc, job.status.value))
 
@@ -160,14 +204,16 @@ class JobRecorder:
         stall = getattr(manager, "stall_timeout", None)
         return stall.total_seconds() if isinstance(stall, timedelta) else DEFAULT_STALL_TIMEOUT
 
-    def _record_execution_time(self, finish: Finish, job: Job) -> None:
+    @staticmethod
+    def _run_time(finish: Finish, job: Job) -> float | None:
+        """The attempt's run time in seconds; None when unknown."""
         if finish.attempt is not None:
             seconds = time.perf_counter() - finish.attempt.started
         elif job.started_at is not None:
             seconds = ((job.completed_at or job.updated_at) - job.started_at).total_seconds()
         else:
-            return
-        self.metrics.record_execution_time(finish.queue, finish.task, max(0.0, seconds))
+            return None
+        return max(0.0, seconds)
 
     def _capture(self, span: Span, key: str, name: str, value: Any) -> None:
         capture(span, key, name, value, self.config)

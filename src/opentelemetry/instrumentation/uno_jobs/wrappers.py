@@ -92,7 +92,7 @@ def make_wrappers(recorder: JobRecorder, lifecycle: ManagerLifecycle) -> dict[st
             report_error("start_job (end)", exc)
         return result
 
-    def finishing(kind: str, method: str, name: str) -> Wrapper:
+    def finishing(kind: str, method: str, name: str, begin: str = "begin_finish") -> Wrapper:
         """complete_job / fail_job: the attempt's span is current while the
         wrapped call runs and ends after it; if the call raises (complete_job's
         ``ResultNotStorableError``: fail_job follows) the span stays open."""
@@ -101,7 +101,7 @@ def make_wrappers(recorder: JobRecorder, lifecycle: ManagerLifecycle) -> dict[st
             if not is_instrumentation_enabled():
                 return await wrapped(*args, **kwargs)
             try:
-                finish = recorder.begin_finish(_job(args, kwargs))
+                finish = getattr(recorder, begin)(_job(args, kwargs))
             except Exception as exc:
                 report_error(f"{kind} (start)", exc)
                 return await wrapped(*args, **kwargs)
@@ -159,7 +159,7 @@ def make_wrappers(recorder: JobRecorder, lifecycle: ManagerLifecycle) -> dict[st
         "enqueue": enqueue,
         "start_job": start_job,
         "complete_job": finishing("complete_job", "completed", "result"),
-        "fail_job": finishing("fail_job", "failed", "error"),
+        "fail_job": finishing("fail_job", "failed", "error", begin="begin_fail"),
         "cancel_job": counted("cancel_job", "cancelled"),
         "retry_job": counted("retry_job", "requeued"),
         "start": start,

@@ -62,6 +62,7 @@ class JobMetrics:
         self._failed = m.counter(sc.JOB_FAILED)
         self._retry = m.counter(sc.JOB_RETRY)
         self._cancelled = m.counter(sc.JOB_CANCELLED)
+        self._retries_exhausted = m.counter(sc.JOB_RETRIES_EXHAUSTED)
         self._execution_time = m.histogram(sc.EXECUTION_TIME)
         self._wait_time = m.histogram(sc.WAIT_TIME)
         self._gauges: dict[str, GaugeValues] = {
@@ -95,6 +96,11 @@ class JobMetrics:
 
     def record_job_cancelled(self, queue: str, task: str) -> None:
         self._cancelled.add(1, {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task})
+
+    def record_job_retries_exhausted(self, queue: str, task: str, error_type: str) -> None:
+        """A job failed for good after using all of its (at least one) retries."""
+        self._retries_exhausted.add(1, {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task,
+                                        sc.ATTR_ERROR_TYPE: error_type})
 
     # --- histograms ---
 

@@ -75,9 +75,10 @@ class MetricSpec:
     description: str
     attributes: tuple[str, ...]
     buckets: tuple[float, ...] | None = None
+    namespaced: bool = True  # False: a semantic-convention name, used as is
 
     def full_name(self, namespace: str = DEFAULT_NAMESPACE) -> str:
-        return f"{namespace}.{self.name}" if namespace else self.name
+        return f"{namespace}.{self.name}" if namespace and self.namespaced else self.name
 
 
 _C, _H, _G = InstrumentKind.COUNTER, InstrumentKind.HISTOGRAM, InstrumentKind.OBSERVABLE_GAUGE
@@ -102,6 +103,11 @@ JOB_RETRY: Final = MetricSpec(
 )
 JOB_CANCELLED: Final = MetricSpec(
     "job_cancelled", _C, "{job}", "Number of jobs cancelled", (ATTR_QUEUE, ATTR_TASK)
+)
+JOB_RETRIES_EXHAUSTED: Final = MetricSpec(
+    "job_retries_exhausted", _C, "{job}",
+    "Number of jobs that failed for good after using all their retries (max_retries > 0)",
+    (ATTR_QUEUE, ATTR_TASK, ATTR_ERROR_TYPE),
 )
 EXECUTION_TIME: Final = MetricSpec(
     "execution_time", _H, "s", "Job execution time in seconds", (ATTR_QUEUE, ATTR_TASK),
@@ -147,7 +153,8 @@ WORKER_HEARTBEAT_AGE: Final = MetricSpec(
     "worker_heartbeat_age", _G, "s", "Seconds since a worker's last heartbeat", (ATTR_WORKER,)
 )
 
-COUNTERS: Final = (JOB_ENQUEUED, JOB_STARTED, JOB_COMPLETED, JOB_FAILED, JOB_RETRY, JOB_CANCELLED)
+COUNTERS: Final = (JOB_ENQUEUED, JOB_STARTED, JOB_COMPLETED, JOB_FAILED, JOB_RETRY, JOB_CANCELLED,
+                   JOB_RETRIES_EXHAUSTED)
 HISTOGRAMS: Final = (EXECUTION_TIME, WAIT_TIME)
 GAUGES: Final = (QUEUE_LENGTH, WORKER_BUSY, WORKER_IDLE, HEALTH, ALERTS,
                   QUEUE_OLDEST_JOB_AGE, SCHEDULER_LAG, WORKER_HEARTBEAT_AGE)
@@ -159,3 +166,51 @@ SPAN_OPERATION_LEGACY: Final = "messaging.operation"
 """Pre-1.26 messaging semconv (``publish``/``process``); set in the ``legacy`` and ``dup`` modes."""
 SPAN_SCHEDULE: Final = "uno_jobs.schedule.name"
 """The schedule that created the job (scheduler producer spans)."""
+SPAN_LINK_KIND: Final = "uno_jobs.link.kind"
+"""On a consumer span's link: ``previous_attempt`` for the link to the job's previous attempt."""
+
+# --- messaging semantic-convention metrics (OTEL_SEMCONV_STABILITY_OPT_IN=messaging[/dup]) ---
+# The plugin creates them (on JobMetrics' MetricsManager) only when opted in; not in ALL_METRICS.
+MESSAGING_DURATION_BUCKETS: Final = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0,
+                                     2.5, 5.0, 7.5, 10.0)
+MESSAGING_ATTRIBUTES: Final = (SPAN_MESSAGING_SYSTEM, SPAN_OPERATION_NAME, SPAN_OPERATION_TYPE,
+                               SPAN_DESTINATION, SPAN_ERROR_TYPE)
+"""``error.type`` only on failure; ``messaging.destination.name`` when the queue is known."""
+
+MESSAGING_CLIENT_SENT_MESSAGES: Final = MetricSpec(
+    "messaging.client.sent.messages", _C, "{message}",
+    "Number of messages producer attempted to send to the broker.", MESSAGING_ATTRIBUTES,
+    namespaced=False,
+)
+"""Counter, ``{message}``: one per ``enqueue`` call (operation ``enqueue``/``send``)."""
+MESSAGING_CLIENT_OPERATION_DURATION: Final = MetricSpec(
+    "messaging.client.operation.duration", _H, "s",
+    "Duration of messaging operation initiated by a producer or consumer client.",
+    MESSAGING_ATTRIBUTES, MESSAGING_DURATION_BUCKETS, namespaced=False,
+)
+"""Histogram, ``s``: how long each ``enqueue`` call took."""
+MESSAGING_CLIENT_CONSUMED_MESSAGES: Final = MetricSpec(
+    "messaging.client.consumed.messages", _C, "{message}",
+    "Number of messages that were delivered to the application.", MESSAGING_ATTRIBUTES,
+    namespaced=False,
+)
+"""Counter, ``{message}``: one per attempt started (operation ``process``)."""
+MESSAGING_PROCESS_DURATION: Final = MetricSpec(
+    "messaging.process.duration", _H, "s", "Duration of processing operation.",
+    MESSAGING_ATTRIBUTES, MESSAGING_DURATION_BUCKETS, namespaced=False,
+)
+"""Histogram, ``s``: each attempt's run time, with ``error.type`` when it failed."""
+MESSAGING_METRICS: Final = (MESSAGING_CLIENT_SENT_MESSAGES, MESSAGING_CLIENT_OPERATION_DURATION,
+                            MESSAGING_CLIENT_CONSUMED_MESSAGES, MESSAGING_PROCESS_DURATION)
+SEED_METRICS_REPLACED_BY_MESSAGING: Final = (JOB_ENQUEUED, JOB_STARTED, JOB_COMPLETED,
+                                             JOB_FAILED, EXECUTION_TIME)
+"""Not recorded with ``OTEL_SEMCONV_STABILITY_OPT_IN=messaging`` (``messaging/dup``: both)."""
+
+# --- the telemetry pipeline itself ---
+TELEMETRY_DROPPED_SPANS: Final = MetricSpec(
+    "telemetry.dropped_spans", _OC, "{span}",
+    "Spans the SDK's batch span processors dropped (queue full, or ended after shutdown)",
+    (ATTR_ERROR_TYPE,),
+)
+"""Observable counter, ``{span}``; ``error_type`` is ``queue_full`` or ``already_shutdown``.
+Created by the plugin when the tracer provider is the SDK's; not in ALL_METRICS."""
