@@ -8,9 +8,7 @@ a test case owning storages and managers, and small helpers.
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
-import time
 import unittest
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import Any
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricsData
 
+from runtime.support import eventually  # noqa: F401 - re-exported for these tests
 from uno.core.monitoring.health import HealthCheck, HealthCheckResult, HealthStatus
 from uno.jobs import AsyncWorker, InMemoryJobStorage, JobManager, JobStorage, SQLiteJobStorage
 from uno.jobs.monitoring.job_metrics import JobMetrics, set_default_job_metrics
@@ -113,17 +112,3 @@ class MonitoringCase(unittest.IsolatedAsyncioTestCase):
         result = await manager.enqueue(task_name, **options)
         self.assertTrue(result.is_success, result.error)
         return result.value
-
-
-async def eventually(check: Callable[[], Any], timeout: float = 5.0,
-                     what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        outcome = check()
-        if isinstance(outcome, Awaitable):
-            outcome = await outcome
-        if outcome:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(0.01)

@@ -24,6 +24,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.test.test_base import TestBase
 from opentelemetry.trace import SpanKind
 
+from monitoring.support import all_points
 from uno.jobs import AsyncWorker, InMemoryJobStorage, Job, JobManager, JobStorage, SQLiteJobStorage
 
 Key = tuple[tuple[str, Any], ...]
@@ -121,12 +122,4 @@ class PluginCase(TestBase, unittest.IsolatedAsyncioTestCase):
 
     def points(self) -> dict[str, dict[Key, Any]]:
         """Metric name -> frozen attributes -> data point (one collection)."""
-        data = self.memory_metrics_reader.get_metrics_data()
-        found: dict[str, dict[Key, Any]] = {}
-        for resource in (data.resource_metrics if data else ()):
-            for scope in resource.scope_metrics:
-                for metric in scope.metrics:
-                    points = found.setdefault(metric.name, {})
-                    for point in metric.data.data_points:
-                        points[tuple(sorted(point.attributes.items()))] = point
-        return found
+        return all_points(self.memory_metrics_reader.get_metrics_data())
