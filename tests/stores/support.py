@@ -29,10 +29,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from runtime.support import eventually  # tests/ is on sys.path under pytest
 from uno.jobs import JobManager, JobStatus, JobStorage
 from uno.jobs.storage.url import storage_from_url
 
-from ..runtime.support import eventually
 from .apps import tasks
 from .namespaces import Namespace, namespace_for
 
