@@ -33,24 +33,28 @@ def encode_job(job: Job) -> str:
         raise ValueError(f"job {job.id} is not JSON-serialisable: {exc}") from exc
 
 
-def decode_job(job_id: str, data: str | bytes, **overrides: Any) -> tuple[Job, dict[str, Any]]:
-    """The job stored as ``data`` (with ``overrides`` applied to its dict) and
-    that dict; ``JobDecodeError`` naming ``job_id`` if it cannot be decoded."""
+def decode_job(job_id: str, data: str | bytes | None,
+               patch: str | bytes | None = None) -> tuple[Job, dict[str, Any]]:
+    """The job stored as ``data`` (with the JSON object ``patch`` merged into
+    its dict) and that dict; ``JobDecodeError`` naming ``job_id`` if it cannot
+    be decoded."""
     try:
-        raw = json.loads(data)
-        raw.update(overrides)
+        raw = json.loads(data)  # type: ignore[arg-type]
+        if patch is not None:
+            raw.update(json.loads(patch))
         return Job.from_dict(raw), raw
     except Exception as exc:
         msg = f"stored job {job_id!r} could not be decoded: {type(exc).__name__}: {exc}"
         raise JobDecodeError(msg) from exc
 
 
-def decode_jobs(rows: Iterable[tuple[str, str | bytes]]) -> list[Job]:
-    """The decodable jobs of ``(id, data)`` rows; the others are logged and skipped."""
+def decode_jobs(rows: Iterable[tuple[Any, ...]]) -> list[Job]:
+    """The decodable jobs of ``(id, data)`` or ``(id, data, patch)`` rows; the
+    others are logged and skipped."""
     jobs = []
-    for job_id, data in rows:
+    for job_id, *text in rows:
         try:
-            jobs.append(decode_job(job_id, data)[0])
+            jobs.append(decode_job(job_id, *text)[0])
         except JobDecodeError as exc:
             logger.warning("skipping undecodable job: %s", exc)
     return jobs
