@@ -85,6 +85,7 @@ class RedisJobStorage(JobStorage):
 
             self._client = aioredis.Redis.from_url(
                 self.url, decode_responses=True, health_check_interval=30,
+                client_name=f"uno-jobs:{self.prefix}",  # CLIENT LIST shows whose it is
                 retry=Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.02), self.retries),
                 retry_on_error=[ConnectionError, TimeoutError])
             self._scripts = {name: self._client.register_script(src)
