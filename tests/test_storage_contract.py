@@ -41,12 +41,17 @@ def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
         _loop = None
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStorage]:
     if request.param == "memory":
         from uno.jobs.storage.memory import InMemoryJobStorage
 
         store: JobStorage = InMemoryJobStorage()
+    elif request.param == "redis":
+        from redis_support import drop_redis_keys, new_redis_storage
+
+        store = new_redis_storage()
+        request.addfinalizer(lambda: drop_redis_keys(store.prefix))
     else:
         store = SQLiteJobStorage(tmp_path / "jobs.db")
     run(store.open())

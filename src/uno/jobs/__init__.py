@@ -13,6 +13,7 @@
         print((await manager.wait_for_job(job_id)).result)
 """
 
+from uno.core.lazy import lazy_exports
 from uno.jobs.job import Job, JobStatus, Priority
 from uno.jobs.manager import JobManager
 from uno.jobs.result import Result
@@ -31,8 +32,10 @@ __all__ = [
     "JobStatus",
     "JobStorage",
     "Priority",
+    "RedisJobStorage",
     "Result",
     "SQLiteJobStorage",
     "Scheduler",
     "task",
 ]
+__getattr__, __dir__ = lazy_exports(__name__, {"RedisJobStorage": "storage.redis"}, globals())

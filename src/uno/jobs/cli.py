@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m uno.jobs")
     commands = parser.add_subparsers(dest="command", required=True)
     worker = commands.add_parser("worker", help="run workers until SIGTERM/SIGINT")
-    worker.add_argument("--storage", required=True, help="sqlite:///PATH or memory://")
+    worker.add_argument("--storage", required=True, help="sqlite:///PATH, redis://HOST:PORT/N or memory://")
     worker.add_argument("--app", required=True, help="module that registers the tasks")
     worker.add_argument("--queues", default="default", help="comma-separated (default: default)")
     worker.add_argument("--concurrency", type=_positive_int, default=10)
@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--shutdown-timeout", type=float, default=30.0)
     worker.add_argument("--log-level", default="INFO")
     status = commands.add_parser("status", help="queues by status, workers and health")
-    status.add_argument("--storage", required=True, help="sqlite:///PATH")
+    status.add_argument("--storage", required=True, help="sqlite:///PATH or redis://HOST:PORT/N")
     status.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser
 

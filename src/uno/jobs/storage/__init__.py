@@ -1,7 +1,12 @@
-"""Storages: ``InMemoryJobStorage`` and ``SQLiteJobStorage``, and the interface."""
+"""Storages: ``InMemoryJobStorage``, ``SQLiteJobStorage``, ``RedisJobStorage``
+(imported on first use: it needs the ``redis`` extra), and the interface."""
 
+from uno.core.lazy import lazy_exports
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
 from uno.jobs.storage.memory import InMemoryJobStorage
 from uno.jobs.storage.sqlite import SQLiteJobStorage
 
-__all__ = ["DuplicateJobError", "InMemoryJobStorage", "JobStorage", "SQLiteJobStorage"]
+__all__ = [
+    "DuplicateJobError", "InMemoryJobStorage", "JobStorage", "RedisJobStorage", "SQLiteJobStorage",
+]
+__getattr__, __dir__ = lazy_exports(__name__, {"RedisJobStorage": "redis"}, globals())

@@ -30,6 +30,9 @@ from typing import Any, TypeVar
 from uno.jobs.errors import JobDecodeError, StorageUnavailableError
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
+from uno.jobs.storage.codec import decode_job as _decode
+from uno.jobs.storage.codec import decode_jobs as _decode_rows
+from uno.jobs.storage.codec import encode_job as _encode
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,7 +58,6 @@ COMMIT;
 """
 _WAITING = (JobStatus.PENDING.value, JobStatus.RETRYING.value)
 _FINISHED = tuple(sorted(s.value for s in FINISHED_STATUSES))
-_VALUE_FIELDS = ("args", "kwargs", "result", "metadata", "tags")
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
 
@@ -68,21 +70,6 @@ def _marks(values: Sequence[Any]) -> str:
     return ",".join("?" * len(values))
 
 
-def _encode(job: Job) -> str:
-    """``json.dumps(job.to_dict())``, or ``ValueError`` naming the bad field."""
-    try:
-        return json.dumps(job.to_dict(), allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as exc:
-        for name in _VALUE_FIELDS:
-            try:
-                json.dumps(getattr(job, name), allow_nan=False)
-            except (TypeError, ValueError, RecursionError) as field_exc:
-                verb = "are" if name in ("args", "kwargs", "tags") else "is"
-                msg = f"job {name} {verb} not JSON-serialisable: {field_exc}"
-                raise ValueError(msg) from field_exc
-        raise ValueError(f"job {job.id} is not JSON-serialisable: {exc}") from exc
-
-
 def _encode_element(index: int, job: Job) -> str:
     try:
         return _encode(job)
@@ -90,28 +77,9 @@ def _encode_element(index: int, job: Job) -> str:
         raise ValueError(f"job {index} of the batch: {exc}") from exc
 
 
-def _decode(job_id: str, data: str) -> tuple[Job, dict[str, Any]]:
-    try:
-        raw = json.loads(data)
-        return Job.from_dict(raw), raw
-    except Exception as exc:
-        msg = f"stored job {job_id!r} could not be decoded: {type(exc).__name__}: {exc}"
-        raise JobDecodeError(msg) from exc
-
-
 def _row(job: Job, data: str) -> tuple[Any, ...]:
     return (job.queue_name, job.status.value, int(job.priority), _ts(job.due_at),
             _ts(job.updated_at), data, job.id)
-
-
-def _decode_rows(rows: list[Any]) -> list[Job]:
-    jobs = []
-    for job_id, data in rows:
-        try:
-            jobs.append(_decode(job_id, data)[0])
-        except JobDecodeError as exc:
-            logger.warning("skipping undecodable job: %s", exc)
-    return jobs
 
 
 class SQLiteJobStorage(JobStorage):

@@ -1,0 +1,60 @@
+"""A job as JSON text and back, shared by the stores that keep jobs as text.
+
+    data = encode_job(job)              # ValueError naming the bad field
+    job, raw = decode_job(job.id, data) # JobDecodeError when the text is corrupt
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from uno.jobs.errors import JobDecodeError
+from uno.jobs.job import Job
+
+logger = logging.getLogger(__name__)
+_VALUE_FIELDS = ("args", "kwargs", "result", "metadata", "tags")
+
+
+def encode_job(job: Job) -> str:
+    """``json.dumps(job.to_dict())``, or ``ValueError`` naming the bad field."""
+    try:
+        return json.dumps(job.to_dict(), allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        for name in _VALUE_FIELDS:
+            try:
+                json.dumps(getattr(job, name), allow_nan=False)
+            except (TypeError, ValueError, RecursionError) as field_exc:
+                verb = "are" if name in ("args", "kwargs", "tags") else "is"
+                msg = f"job {name} {verb} not JSON-serialisable: {field_exc}"
+                raise ValueError(msg) from field_exc
+        raise ValueError(f"job {job.id} is not JSON-serialisable: {exc}") from exc
+
+
+def decode_job(job_id: str, data: str | bytes | None,
+               patch: str | bytes | None = None) -> tuple[Job, dict[str, Any]]:
+    """The job stored as ``data`` (with the JSON object ``patch`` merged into
+    its dict) and that dict; ``JobDecodeError`` naming ``job_id`` if it cannot
+    be decoded."""
+    try:
+        raw = json.loads(data)  # type: ignore[arg-type]
+        if patch is not None:
+            raw.update(json.loads(patch))
+        return Job.from_dict(raw), raw
+    except Exception as exc:
+        msg = f"stored job {job_id!r} could not be decoded: {type(exc).__name__}: {exc}"
+        raise JobDecodeError(msg) from exc
+
+
+def decode_jobs(rows: Iterable[tuple[Any, ...]]) -> list[Job]:
+    """The decodable jobs of ``(id, data)`` or ``(id, data, patch)`` rows; the
+    others are logged and skipped."""
+    jobs = []
+    for job_id, *text in rows:
+        try:
+            jobs.append(decode_job(job_id, *text)[0])
+        except JobDecodeError as exc:
+            logger.warning("skipping undecodable job: %s", exc)
+    return jobs

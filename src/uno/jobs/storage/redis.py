@@ -1,0 +1,297 @@
+"""``RedisJobStorage``: jobs in Redis, shared by workers and producers on many hosts.
+
+    storage = RedisJobStorage("redis://localhost:6379/0")        # prefix "uno_jobs"
+    manager = JobManager(storage=storage, worker_classes=[AsyncWorker])
+
+Needs ``pip install 'uno-jobs-otel[redis]'`` (redis-py's asyncio client, imported
+only when a Redis storage is made). Every change is one server-side Lua script
+(:mod:`uno.jobs.storage.redis_lua` describes the keys), so a claim, a
+compare-and-set transition or a batch enqueue is atomic across processes; counts
+per queue and status are kept by the same scripts. A pub/sub channel wakes idle
+workers in other processes when a job is stored. Lost connections are retried
+with backoff; when Redis stays away, calls raise ``StorageUnavailableError``.
+Jobs are JSON (:mod:`uno.jobs.storage.codec`); times in the indexes are epoch
+microseconds.
+"""
+
+from __future__ import annotations
+
+import heapq
+import json
+import uuid
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from uno.jobs.errors import JobDecodeError, StorageError, StorageUnavailableError
+from uno.jobs.job import Job, JobStatus
+from uno.jobs.storage.base import DuplicateJobError, JobStorage
+from uno.jobs.storage.codec import decode_job, decode_jobs, encode_job
+from uno.jobs.storage.redis_lua import SCRIPTS
+from uno.jobs.storage.redis_wake import WakeListener
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+_BATCH = 500  # jobs per delete script call: Redis serves others between batches
+_FIELDS = ("data", "status", "worker", "updated", "seq")
+
+
+def _us(moment: datetime) -> int:
+    """Epoch microseconds; a naive datetime is taken as UTC."""
+    return ((moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - _EPOCH) // _US
+
+
+def _from_us(value: str | int) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(value))
+
+
+def _patch(status: str, worker: str, updated: str) -> str:
+    """The live fields a script keeps outside the job's JSON, as a JSON object."""
+    return f'{{"status": {json.dumps(status)}, "worker_id": {worker}, "updated_at": "{updated}"}}'
+
+
+def _job_args(job: Job) -> list[Any]:
+    return [job.id, job.queue_name, job.status.value, int(job.priority), _us(job.due_at),
+            _us(job.updated_at), json.dumps(job.worker_id), job.updated_at.isoformat(),
+            encode_job(job)]
+
+
+class RedisJobStorage(JobStorage):
+    """A :class:`JobStorage` in Redis under the key prefix ``prefix``."""
+
+    def __init__(self, url: str = "redis://localhost:6379/0", prefix: str = "uno_jobs",
+                 retries: int = 6) -> None:
+        self.url, self.prefix, self.retries = url, prefix, retries
+        self._origin = uuid.uuid4().hex  # this instance, in wake-up messages
+        self._client: Any = None
+        self._scripts: dict[str, Any] = {}
+        self._wake = WakeListener(self._redis, f"{prefix}:wake", self._origin)
+
+    def describe(self) -> str:
+        parts = urlsplit(self.url)
+        host = parts.hostname or "localhost"
+        db = parts.path.lstrip("/") or "0"
+        return f"{parts.scheme}://{host}:{parts.port or 6379}/{db} (prefix {self.prefix})"
+
+    # --- plumbing ---
+
+    def _redis(self) -> Any:
+        if self._client is None:
+            import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import ExponentialWithJitterBackoff
+            from redis.exceptions import ConnectionError, TimeoutError
+
+            self._client = aioredis.Redis.from_url(
+                self.url, decode_responses=True, health_check_interval=30,
+                client_name=f"uno-jobs:{self.prefix}",  # CLIENT LIST shows whose it is
+                retry=Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.02), self.retries),
+                retry_on_error=[ConnectionError, TimeoutError])
+            self._scripts = {name: self._client.register_script(src)
+                             for name, src in SCRIPTS.items()}
+        return self._client
+
+    def _error(self, exc: Exception) -> StorageError:
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        kind = (StorageUnavailableError if isinstance(exc, ConnectionError | TimeoutError | OSError)
+                else StorageError)
+        return kind(f"{self.describe()}: {type(exc).__name__}: {exc}")
+
+    async def _call(self, fn: Callable[[Any], Any]) -> Any:
+        """``await fn(client)``, with Redis errors raised as ``StorageError``."""
+        from redis.exceptions import RedisError
+
+        try:
+            return await fn(self._redis())
+        except (RedisError, OSError) as exc:
+            raise self._error(exc) from exc
+
+    async def _script(self, name: str, *args: Any) -> Any:
+        client = self._redis()
+        script = self._scripts[name]
+        return await self._call(lambda _: script(args=[self.prefix, self._origin, *args],
+                                                 client=client))
+
+    async def _read(self, job_ids: Iterable[str]) -> list[tuple[str, list[Any]]]:
+        """``(id, [data, status, worker, updated, seq])`` of the jobs that exist."""
+        ids = list(job_ids)
+
+        async def fetch(client: Any) -> list[Any]:
+            async with client.pipeline(transaction=False) as pipe:
+                for job_id in ids:
+                    pipe.hmget(self._key(job_id), *_FIELDS)
+                return await pipe.execute()
+
+        rows = await self._call(fetch) if ids else []
+        return [(job_id, row) for job_id, row in zip(ids, rows, strict=True) if row[0] is not None]
+
+    def _key(self, job_id: str) -> str:
+        return f"{self.prefix}:job:{job_id}"
+
+    async def _jobs(self, job_ids: Iterable[str]) -> list[Job]:
+        """The stored jobs that decode (the others are logged and skipped)."""
+        return decode_jobs((job_id, row[0], _patch(*row[1:4]))
+                           for job_id, row in await self._read(job_ids))
+
+    async def open(self) -> None:
+        await self.ping()
+        self._wake.start()
+
+    async def close(self) -> None:
+        await self._wake.close()
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    async def ping(self) -> None:
+        await self._call(lambda client: client.ping())
+
+    def on_work_available(self, callback: Callable[[], None]) -> None:
+        self._wake.add(callback)
+
+    # --- writes ---
+
+    async def _put(self, mode: str, jobs: Sequence[Job], expected: str = "",
+                   token: str = "") -> str:
+        args = [value for job in jobs for value in _job_args(job)]
+        answer = await self._script("put", token, mode, expected, *args)
+        if answer.startswith("dup:"):
+            raise DuplicateJobError(f"a job with id {answer[4:]!r} already exists")
+        if answer.startswith("missing:"):
+            raise KeyError(f"no job with id {answer[8:]!r}")
+        return answer
+
+    async def add(self, job: Job) -> None:
+        await self.add_many([job])
+
+    async def add_many(self, jobs: Sequence[Job]) -> None:
+        if len({job.id for job in jobs}) < len(jobs):
+            raise DuplicateJobError("a job id appears twice in the batch")
+        if jobs:
+            await self._put("add", jobs, token=uuid.uuid4().hex)
+
+    async def update(self, job: Job) -> None:
+        await self._put("update", [job])
+
+    async def transition(self, job: Job, expected: Collection[JobStatus]) -> bool:
+        wanted = ",".join(JobStatus(s).value for s in expected)
+        try:
+            return await self._put("cas", [job], wanted, uuid.uuid4().hex) == "ok"
+        except KeyError:
+            return False
+
+    async def claim_next(self, queues: Sequence[str], worker_id: str,
+                         now: datetime) -> Job | None:
+        jobs = await self.claim_batch(queues, worker_id, now, 1)
+        return jobs[0] if jobs else None
+
+    async def claim_batch(self, queues: Sequence[str], worker_id: str, now: datetime,
+                          limit: int) -> list[Job]:
+        queues = list(dict.fromkeys(queues))
+        claimed: list[Job] = []
+        patch = _patch("reserved", json.dumps(worker_id), now.isoformat())
+        while queues and len(claimed) < limit:
+            wanted = limit - len(claimed)
+            out = await self._script("claim", uuid.uuid4().hex, json.dumps(worker_id), _us(now),
+                                     now.isoformat(), wanted, *queues)
+            for job_id, data in zip(out[::2], out[1::2], strict=True):
+                try:
+                    claimed.append(decode_job(job_id, data, patch)[0])
+                except JobDecodeError as exc:  # fail it so it is never claimed again
+                    await self._script("fail", _us(now), now.isoformat(),
+                                       f"JobDecodeError: {exc}", job_id)
+            if len(out) // 2 < wanted:  # no more due jobs
+                break
+        return claimed
+
+    async def heartbeat(self, job_ids: Sequence[str], now: datetime) -> None:
+        ids = list(dict.fromkeys(job_ids))
+        for start in range(0, len(ids), _BATCH):
+            await self._script("heartbeat", _us(now), now.isoformat(), *ids[start:start + _BATCH])
+
+    async def set_paused(self, queue_name: str, paused: bool) -> None:
+        async def write(client: Any) -> None:
+            key = f"{self.prefix}:paused"
+            if paused:
+                await client.sadd(key, queue_name)
+            elif await client.srem(key, queue_name):
+                await client.publish(f"{self.prefix}:wake", self._origin)
+
+        await self._call(write)
+
+    async def _delete(self, what: str, arg: str | int) -> int:
+        total = 0
+        while (deleted := await self._script("delete", what, arg, _BATCH)) > 0:
+            total += deleted
+        return total
+
+    async def delete_waiting(self, queue_name: str) -> int:
+        return await self._delete("waiting", queue_name)
+
+    async def delete_finished_before(self, cutoff: datetime) -> int:
+        return await self._delete("finished", _us(cutoff))
+
+    async def try_acquire_lease(self, name: str, holder: str, ttl: timedelta,
+                                now: datetime) -> bool:
+        ttl_ms = max(0, ttl // timedelta(milliseconds=1))
+        return await self._script("lease", name, holder, _us(now), _us(now + ttl), ttl_ms) == 1
+
+    # --- reads ---
+
+    async def get(self, job_id: str) -> Job | None:
+        rows = await self._read([job_id])
+        if not rows:
+            return None
+        row = rows[0][1]
+        return decode_job(job_id, row[0], _patch(*row[1:4]))[0]
+
+    async def list_jobs(self, statuses: Iterable[JobStatus], queue_name: str | None = None,
+                        limit: int = 100, offset: int = 0) -> list[Job]:
+        wanted = [JobStatus(s).value for s in statuses]
+        offset = max(offset, 0)
+        if not wanted or limit <= 0:
+            return []
+        queues = [queue_name] if queue_name is not None else sorted(await self.queue_names())
+
+        async def fetch(client: Any) -> list[Any]:
+            async with client.pipeline(transaction=False) as pipe:
+                for queue in queues:
+                    for status in wanted:
+                        pipe.zrange(f"{self.prefix}:s:{queue}:{status}", 0, offset + limit - 1,
+                                    withscores=True)
+                return await pipe.execute()
+
+        ranked = heapq.merge(*(await self._call(fetch)), key=lambda pair: pair[1])
+        page = [job_id for job_id, _ in ranked][offset:offset + limit]
+        return await self._jobs(page)
+
+    async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
+        counts = await self._call(lambda client: client.hgetall(f"{self.prefix}:counts"))
+        pairs = (field.split(":", 1) + [n] for field, n in counts.items())
+        return {(queue, JobStatus(status)): int(n) for status, queue, n in pairs if int(n) > 0}
+
+    async def queue_names(self) -> set[str]:
+        return set(await self._call(lambda client: client.sunion(
+            f"{self.prefix}:queues", f"{self.prefix}:paused")))
+
+    async def paused_queues(self) -> set[str]:
+        return set(await self._call(lambda client: client.smembers(f"{self.prefix}:paused")))
+
+    async def find_stalled(self, heartbeat_before: datetime) -> list[Job]:
+        ids = await self._call(lambda client: client.zrangebyscore(
+            f"{self.prefix}:running", "-inf", f"({_us(heartbeat_before)}"))
+        rows = sorted(await self._read(ids), key=lambda pair: pair[1][4])  # insertion order
+        running = [(job_id, row) for job_id, row in rows if row[1] == JobStatus.RUNNING.value]
+        return decode_jobs((job_id, row[0], _patch(*row[1:4])) for job_id, row in running)
+
+    async def oldest_waiting_due_at(self, now: datetime) -> dict[str, datetime]:
+        out = await self._script("heads", "oldest", _us(now))
+        return {queue: _from_us(us) for queue, us in zip(out[::2], out[1::2], strict=True)}
+
+    async def next_due_at(self, queues: Sequence[str]) -> datetime | None:
+        if not queues:
+            return None
+        out = await self._script("heads", "next", "", *dict.fromkeys(queues))
+        return min((_from_us(us) for us in out[1::2]), default=None)

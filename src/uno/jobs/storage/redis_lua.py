@@ -1,0 +1,260 @@
+"""The Lua scripts behind :class:`~uno.jobs.storage.redis.RedisJobStorage`.
+
+Every script gets the key prefix as ``ARGV[1]`` and builds its key names from
+it (one standalone Redis or a primary with replicas; not Redis Cluster). Keys,
+for prefix ``P``:
+
+- ``P:job:ID`` hash: ``data`` (the job's JSON), ``status``, ``worker`` (JSON),
+  ``updated`` (ISO time) -- the last three override ``data`` when read --, ``q``
+  (queue), ``p`` (priority), ``seq`` (16-digit insertion order), ``upd``
+  (updated_at, epoch microseconds)
+- ``P:w:QUEUE:PRIO`` zset of waiting jobs, score due time (epoch microseconds),
+  member ``SEQ .. ID`` (equal scores sort by member: first in, first out);
+  ``P:prios:QUEUE`` zset of the priorities that have waiting jobs
+- ``P:s:QUEUE:STATUS`` zset of ids by ``seq`` (listing); ``P:running`` and
+  ``P:finished`` zsets of ids by ``upd`` (stall sweep, clean-up)
+- ``P:counts`` hash ``STATUS:QUEUE`` -> count; ``P:queues``, ``P:paused`` sets;
+  ``P:seq`` counter; ``P:lease:NAME`` hash; ``P:done:TOKEN`` replay records
+- ``P:wake`` pub/sub channel: a waiting job was stored or a queue resumed.
+
+Scripts that are not idempotent take a token and record their answer under it
+for 30 seconds, so a call that redis-py retries after a lost reply is answered
+again instead of run twice (a claim hands back the same jobs).
+"""
+
+from __future__ import annotations
+
+PRELUDE = r"""
+local P = ARGV[1]
+local WAITING = {pending = true, retrying = true}
+local FINISHED = {completed = true, failed = true, cancelled = true, timeout = true}
+local function jkey(id) return P .. ':job:' .. id end
+
+local function count(q, st, n)
+  local field = st .. ':' .. q
+  if redis.call('HINCRBY', P .. ':counts', field, n) <= 0 then
+    redis.call('HDEL', P .. ':counts', field)
+  end
+end
+
+local function unindex(id, q, st, p, seq)
+  count(q, st, -1)
+  redis.call('ZREM', P .. ':s:' .. q .. ':' .. st, id)
+  if WAITING[st] then
+    local w = P .. ':w:' .. q .. ':' .. p
+    redis.call('ZREM', w, seq .. id)
+    if redis.call('ZCARD', w) == 0 then redis.call('ZREM', P .. ':prios:' .. q, p) end
+  elseif st == 'running' then redis.call('ZREM', P .. ':running', id)
+  elseif FINISHED[st] then redis.call('ZREM', P .. ':finished', id) end
+end
+
+local function index(id, q, st, p, seq, due, upd)
+  count(q, st, 1)
+  redis.call('ZADD', P .. ':s:' .. q .. ':' .. st, tonumber(seq), id)
+  if WAITING[st] then
+    redis.call('ZADD', P .. ':w:' .. q .. ':' .. p, due, seq .. id)
+    redis.call('ZADD', P .. ':prios:' .. q, p, p)
+  elseif st == 'running' then redis.call('ZADD', P .. ':running', upd, id)
+  elseif FINISHED[st] then redis.call('ZADD', P .. ':finished', upd, id) end
+end
+
+local function unindex_stored(id)
+  local old = redis.call('HMGET', jkey(id), 'q', 'status', 'p', 'seq')
+  unindex(id, old[1], old[2], old[3], old[4])
+  return old
+end
+
+local function replayed(token)
+  if token == '' then return false end
+  return redis.call('GET', P .. ':done:' .. token)
+end
+
+local function remember(token, answer)
+  if token ~= '' then redis.call('SET', P .. ':done:' .. token, answer, 'EX', 30) end
+end
+"""
+
+# ARGV: P, origin, token, mode (add|update|cas), expected ("st,st"), then
+# per job: id, queue, status, priority, due, upd, worker, updated, data.
+PUT = PRELUDE + r"""
+local token, mode = ARGV[3], ARGV[4]
+local done = replayed(token)
+if done then return done end
+local N = 9
+local n = (#ARGV - 5) / N
+for i = 0, n - 1 do
+  local id = ARGV[6 + i * N]
+  local exists = redis.call('EXISTS', jkey(id)) == 1
+  if mode == 'add' and exists then return 'dup:' .. id end
+  if mode ~= 'add' and not exists then return 'missing:' .. id end
+  if mode == 'cas' then
+    local st = redis.call('HGET', jkey(id), 'status')
+    if not string.find(',' .. ARGV[5] .. ',', ',' .. st .. ',', 1, true) then
+      remember(token, 'stale')
+      return 'stale'
+    end
+  end
+end
+local wake = false
+for i = 0, n - 1 do
+  local b = 6 + i * N
+  local id, q, st, p = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
+  local seq
+  if mode == 'add' then
+    seq = string.format('%016d', redis.call('INCR', P .. ':seq'))
+  else
+    seq = unindex_stored(id)[4]
+  end
+  redis.call('HSET', jkey(id), 'q', q, 'status', st, 'p', p, 'seq', seq, 'upd', ARGV[b + 5],
+    'worker', ARGV[b + 6], 'updated', ARGV[b + 7], 'data', ARGV[b + 8])
+  index(id, q, st, p, seq, ARGV[b + 4], ARGV[b + 5])
+  redis.call('SADD', P .. ':queues', q)
+  if WAITING[st] then wake = true end
+end
+if wake then redis.call('PUBLISH', P .. ':wake', ARGV[2]) end
+remember(token, 'ok')
+return 'ok'
+"""
+
+# ARGV: P, origin, token, worker (JSON), now (micros), now (ISO), limit, queues...
+# Returns id, data, id, data, ... of the claimed jobs (RESERVED by ``worker``).
+CLAIM = PRELUDE + r"""
+local token, worker, now, now_iso = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local out = {}
+local done = replayed(token)
+if done then
+  for _, id in ipairs(cjson.decode(done)) do
+    table.insert(out, id)
+    table.insert(out, redis.call('HGET', jkey(id), 'data'))
+  end
+  return out
+end
+local prios = {}
+for i = 8, #ARGV do
+  local q = ARGV[i]
+  if redis.call('SISMEMBER', P .. ':paused', q) == 0 then
+    prios[q] = redis.call('ZRANGE', P .. ':prios:' .. q, 0, -1)
+  end
+end
+local ids = {}
+for _ = 1, tonumber(ARGV[7]) do
+  local best = nil  -- {priority, due, member, queue, priority as stored}
+  for q, ps in pairs(prios) do
+    for _, p in ipairs(ps) do
+      local pn = tonumber(p)
+      if best and pn > best[1] then break end
+      local head = redis.call('ZRANGEBYSCORE', P .. ':w:' .. q .. ':' .. p, '-inf', now,
+        'WITHSCORES', 'LIMIT', 0, 1)
+      if head[1] then
+        local due = tonumber(head[2])
+        if not best or pn < best[1] or due < best[2] or (due == best[2] and head[1] < best[3]) then
+          best = {pn, due, head[1], q, p}
+        end
+        break
+      end
+    end
+  end
+  if not best then break end
+  local id, seq = string.sub(best[3], 17), string.sub(best[3], 1, 16)
+  local key = jkey(id)
+  unindex(id, best[4], redis.call('HGET', key, 'status'), best[5], seq)
+  redis.call('HSET', key, 'status', 'reserved', 'worker', worker, 'updated', now_iso, 'upd', now)
+  index(id, best[4], 'reserved', best[5], seq, best[2], now)
+  table.insert(ids, id)
+  table.insert(out, id)
+  table.insert(out, redis.call('HGET', key, 'data'))
+end
+if #ids > 0 then remember(token, cjson.encode(ids)) end
+return out
+"""
+
+# ARGV: P, origin, now (micros), now (ISO), error, id: fail a job whose data is corrupt.
+FAIL = PRELUDE + r"""
+local id = ARGV[6]
+if redis.call('EXISTS', jkey(id)) == 0 then return 0 end
+local old = unindex_stored(id)
+redis.call('HSET', jkey(id), 'status', 'failed', 'upd', ARGV[3], 'updated', ARGV[4],
+  'error', ARGV[5])
+index(id, old[1], 'failed', old[3], old[4], 0, ARGV[3])
+return 1
+"""
+
+# ARGV: P, origin, now (micros), now (ISO), ids...
+HEARTBEAT = PRELUDE + r"""
+for i = 5, #ARGV do
+  local key = jkey(ARGV[i])
+  if redis.call('HGET', key, 'status') == 'running' then
+    redis.call('HSET', key, 'upd', ARGV[3], 'updated', ARGV[4])
+    redis.call('ZADD', P .. ':running', ARGV[3], ARGV[i])
+  end
+end
+return 0
+"""
+
+# ARGV: P, origin, what (finished|waiting), cutoff micros or queue, batch size.
+# Deletes up to a batch; returns how many.
+DELETE = PRELUDE + r"""
+local ids
+local batch = tonumber(ARGV[5])
+if ARGV[3] == 'finished' then
+  ids = redis.call('ZRANGEBYSCORE', P .. ':finished', '-inf', '(' .. ARGV[4], 'LIMIT', 0, batch)
+else
+  ids = redis.call('ZRANGE', P .. ':s:' .. ARGV[4] .. ':pending', 0, batch - 1)
+  if #ids < batch then
+    for _, id in ipairs(redis.call('ZRANGE', P .. ':s:' .. ARGV[4] .. ':retrying', 0,
+        batch - 1 - #ids)) do
+      table.insert(ids, id)
+    end
+  end
+end
+for _, id in ipairs(ids) do
+  unindex_stored(id)
+  redis.call('DEL', jkey(id))
+end
+return #ids
+"""
+
+# ARGV: P, origin, name, holder, now micros, expires micros, ttl ms.
+LEASE = PRELUDE + r"""
+local key = P .. ':lease:' .. ARGV[3]
+local holder, expires = unpack(redis.call('HMGET', key, 'holder', 'expires'))
+if holder and holder ~= ARGV[4] and tonumber(expires) > tonumber(ARGV[5]) then return 0 end
+if tonumber(ARGV[7]) <= 0 then
+  redis.call('DEL', key)
+else
+  redis.call('HSET', key, 'holder', ARGV[4], 'expires', ARGV[6])
+  redis.call('PEXPIRE', key, ARGV[7])
+end
+return 1
+"""
+
+# ARGV: P, origin, mode (oldest|next), now micros (oldest) or '' , queues (next).
+# oldest: queue, micros, ... for every known queue with a waiting job due at now.
+# next: queue, micros of the earliest waiting job of each given queue not paused.
+HEADS = PRELUDE + r"""
+local queues
+if ARGV[3] == 'oldest' then
+  queues = redis.call('SMEMBERS', P .. ':queues')
+else
+  queues = {}
+  for i = 5, #ARGV do
+    if redis.call('SISMEMBER', P .. ':paused', ARGV[i]) == 0 then table.insert(queues, ARGV[i]) end
+  end
+end
+local out = {}
+for _, q in ipairs(queues) do
+  local first = nil
+  for _, p in ipairs(redis.call('ZRANGE', P .. ':prios:' .. q, 0, -1)) do
+    local head = redis.call('ZRANGE', P .. ':w:' .. q .. ':' .. p, 0, 0, 'WITHSCORES')
+    if head[2] and (not first or tonumber(head[2]) < first) then first = tonumber(head[2]) end
+  end
+  if first and (ARGV[3] ~= 'oldest' or first <= tonumber(ARGV[4])) then
+    table.insert(out, q)
+    table.insert(out, string.format('%.0f', first))
+  end
+end
+return out
+"""
+
+SCRIPTS = {"put": PUT, "claim": CLAIM, "fail": FAIL, "heartbeat": HEARTBEAT,
+           "delete": DELETE, "lease": LEASE, "heads": HEADS}

@@ -1,0 +1,82 @@
+"""Wake-ups across processes for :class:`~uno.jobs.storage.redis.RedisJobStorage`:
+a pub/sub subscription that calls back when another process stored a waiting job
+or resumed a queue.
+
+    wake = WakeListener(client, "uno_jobs:wake", origin="a1b2")
+    wake.add(lambda: event.set())   # starts the subscription on the running loop
+    await wake.close()
+
+Messages carry the sender's ``origin``; a process's own messages are ignored
+(in-process wake-ups are JobManager's). When the subscription breaks it is set
+up again with backoff, and the callbacks are called once it is back (a job may
+have been stored meanwhile). Polling stays the fallback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from typing import Any
+
+logger = logging.getLogger(__name__)
+_MAX_BACKOFF = 2.0
+
+
+class WakeListener:
+    def __init__(self, client_factory: Callable[[], Any], channel: str, origin: str) -> None:
+        self._client_factory = client_factory
+        self.channel = channel
+        self.origin = origin
+        self._callbacks: list[Callable[[], None]] = []
+        self._task: asyncio.Task[None] | None = None
+        self.subscribed = asyncio.Event()
+
+    def add(self, callback: Callable[[], None]) -> None:
+        self._callbacks.append(callback)
+        with contextlib.suppress(RuntimeError):  # no running loop: start() later
+            self.start()
+
+    def start(self) -> None:
+        """Subscribe on the running loop (no-op without callbacks or when running)."""
+        if self._callbacks and (self._task is None or self._task.done()):
+            self._task = asyncio.get_running_loop().create_task(self._listen())
+
+    async def close(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def _fire(self) -> None:
+        for callback in list(self._callbacks):
+            try:
+                callback()
+            except Exception:
+                logger.exception("on_work_available callback failed")
+
+    async def _listen(self) -> None:
+        backoff, first = 0.05, True
+        while True:
+            pubsub = self._client_factory().pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(self.channel)
+                self.subscribed.set()
+                if not first:
+                    self._fire()  # back after a break: something may be due
+                first, backoff = False, 0.05
+                async for message in pubsub.listen():
+                    if message.get("type") == "message" and message["data"] != self.origin:
+                        self._fire()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # connection lost: set up again with backoff
+                self.subscribed.clear()
+                logger.warning("job wake-up subscription lost (%s); retrying", exc)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, _MAX_BACKOFF)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()

@@ -1,0 +1,196 @@
+"""Redis storage beyond the shared contract: batch enqueue, compare-and-set,
+batch claims, wake-ups between instances, corrupt values, an unreachable server,
+and claims answered once when a reply is lost. Real Redis (see redis_support)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from redis_support import REDIS_URL, drop_redis_keys, new_redis_storage
+from uno.jobs.errors import JobDecodeError, StorageUnavailableError
+from uno.jobs.job import Job, JobStatus, Priority
+from uno.jobs.storage.base import DuplicateJobError
+from uno.jobs.storage.redis import RedisJobStorage
+from uno.jobs.storage.url import storage_from_url
+
+T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def make(queue: str = "default", **kw: Any) -> Job:
+    kw.setdefault("task_name", "t")
+    kw.setdefault("created_at", T0)
+    return Job(queue_name=queue, updated_at=T0, **kw)
+
+
+def with_stores(body: Callable[..., Awaitable[None]], count: int = 1) -> None:
+    """Run ``body(*stores)``: ``count`` handles on one fresh key prefix."""
+    prefix = f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
+    stores = [new_redis_storage(prefix) for _ in range(count)]
+
+    async def main() -> None:
+        try:
+            await body(*stores)
+        finally:
+            for store in stores:
+                await store.close()
+
+    try:
+        asyncio.run(main())
+    finally:
+        drop_redis_keys(prefix)
+
+
+def test_add_many_is_all_or_nothing() -> None:
+    async def body(store: RedisJobStorage) -> None:
+        first = make()
+        await store.add(first)
+        with pytest.raises(DuplicateJobError, match=first.id):
+            await store.add_many([make(), make(id=first.id), make()])
+        with pytest.raises(DuplicateJobError):
+            await store.add_many([(twin := make()), make(id=twin.id)])
+        with pytest.raises(ValueError, match="job kwargs are not JSON-serialisable"):
+            await store.add_many([make(), make(kwargs={"x": object()})])
+        assert await store.count_by_queue_and_status() == {("default", JobStatus.PENDING): 1}
+        batch = [make("a", priority=Priority.LOW), make("b"), make("a")]
+        await store.add_many(batch)
+        claimed = await store.claim_batch(["a", "b", "default"], "w", T0, 10)
+        assert [j.id for j in claimed] == [first.id, batch[1].id, batch[2].id, batch[0].id]
+
+    with_stores(body)
+
+
+def test_transition_is_compare_and_set() -> None:
+    async def body(store: RedisJobStorage) -> None:
+        job = make()
+        await store.add(job)
+        claimed = await store.claim_next(["default"], "w", T0)
+        assert claimed is not None
+        cancelled = make(id=job.id, status=JobStatus.CANCELLED)
+        assert not await store.transition(cancelled, {JobStatus.PENDING, JobStatus.RETRYING})
+        assert (await store.get(job.id)).status is JobStatus.RESERVED
+        assert await store.transition(cancelled, {JobStatus.RESERVED})
+        assert await store.get(job.id) == cancelled
+        assert await store.count_by_queue_and_status() == {("default", JobStatus.CANCELLED): 1}
+        assert not await store.transition(make(), {JobStatus.PENDING})  # unknown id
+
+    with_stores(body)
+
+
+def test_batch_claims_from_two_instances_never_overlap() -> None:
+    async def body(a: RedisJobStorage, b: RedisJobStorage) -> None:
+        jobs = [make(created_at=T0 - timedelta(microseconds=i)) for i in range(300)]
+        await a.add_many(jobs)
+
+        async def drain(store: RedisJobStorage, name: str) -> list[str]:
+            got: list[str] = []
+            while batch := await store.claim_batch(["default"], name, T0, 7):
+                assert len(batch) <= 7 and all(j.worker_id == name for j in batch)
+                got += [j.id for j in batch]
+            return got
+
+        got_a, got_b = await asyncio.gather(drain(a, "a"), drain(b, "b"))
+        assert not set(got_a) & set(got_b)
+        assert sorted(got_a + got_b) == sorted(j.id for j in jobs)
+        assert await a.count_by_queue_and_status() == {("default", JobStatus.RESERVED): 300}
+
+    with_stores(body, count=2)
+
+
+def test_a_claim_retried_after_a_lost_reply_hands_back_the_same_jobs() -> None:
+    async def body(store: RedisJobStorage) -> None:
+        await store.add_many([make(), make(), make()])
+        now_us = int(T0.timestamp()) * 1_000_000
+        claim = ("claim", "token-1", '"w"', now_us, T0.isoformat(), 2, "default")
+        first = await store._script(*claim)  # the reply that was lost
+        again = await store._script(*claim)  # redis-py's retry of the same call
+        assert again == first and len(first) == 4
+        assert await store.count_by_queue_and_status() == {
+            ("default", JobStatus.RESERVED): 2, ("default", JobStatus.PENDING): 1}
+
+    with_stores(body)
+
+
+def test_next_due_at_skips_paused_and_other_queues() -> None:
+    async def body(store: RedisJobStorage) -> None:
+        assert await store.next_due_at(["a"]) is None
+        soon, later = T0 + timedelta(minutes=1), T0 + timedelta(hours=1)
+        await store.add_many([make("a", scheduled_at=later), make("a", scheduled_at=soon),
+                              make("b", scheduled_at=T0), make("c", status=JobStatus.RUNNING)])
+        assert await store.next_due_at(["a"]) == soon
+        assert await store.next_due_at(["a", "b", "c"]) == T0
+        await store.set_paused("b", True)
+        assert await store.next_due_at(["a", "b"]) == soon
+        assert await store.next_due_at(["c", "zzz"]) is None
+
+    with_stores(body)
+
+
+def test_another_instance_is_woken_by_an_enqueue_and_a_resume() -> None:
+    async def body(producer: RedisJobStorage, worker: RedisJobStorage) -> None:
+        woken = asyncio.Event()
+        worker.on_work_available(woken.set)
+        await worker.open()
+        await asyncio.wait_for(worker._wake.subscribed.wait(), 5)
+        await producer.add(make(status=JobStatus.RUNNING))  # nothing to claim: no wake-up
+        await producer.add(make())
+        await asyncio.wait_for(woken.wait(), 5)
+        woken.clear()
+        await producer.set_paused("q", True)
+        await producer.set_paused("q", False)
+        await asyncio.wait_for(woken.wait(), 5)
+
+    with_stores(body, count=2)
+
+
+def test_corrupt_value_raises_decode_error_and_is_failed_on_claim() -> None:
+    async def body(store: RedisJobStorage) -> None:
+        bad, good = make(priority=Priority.HIGH), make()
+        await store.add_many([bad, good])
+        client = store._redis()
+        await client.hset(store._key(bad.id), "data", "{not json")
+        with pytest.raises(JobDecodeError, match=bad.id):
+            await store.get(bad.id)
+        assert [j.id for j in await store.list_jobs([JobStatus.PENDING])] == [good.id]
+        assert [j.id for j in await store.claim_batch(["default"], "w", T0, 5)] == [good.id]
+        assert await store.count_by_queue_and_status() == {
+            ("default", JobStatus.FAILED): 1, ("default", JobStatus.RESERVED): 1}
+        assert await store.delete_finished_before(T0 + timedelta(days=1)) == 1
+
+    with_stores(body)
+
+
+def test_unstorable_result_leaves_the_job_unchanged() -> None:
+    async def body(store: RedisJobStorage) -> None:
+        job = make(status=JobStatus.RUNNING)
+        await store.add(job)
+        with pytest.raises(ValueError, match="job result is not JSON-serialisable"):
+            await store.update(make(id=job.id, status=JobStatus.COMPLETED, result=object()))
+        assert await store.get(job.id) == job
+
+    with_stores(body)
+
+
+def test_unreachable_server_is_unavailable_naming_the_store_not_the_password() -> None:
+    store = RedisJobStorage("redis://:s3cret@127.0.0.1:1/0", retries=1)
+
+    async def body() -> None:
+        with pytest.raises(StorageUnavailableError, match=r"redis://127\.0\.0\.1:1/0") as info:
+            await store.ping()
+        assert "s3cret" not in str(info.value)
+        with pytest.raises(StorageUnavailableError):
+            await store.add(make())
+        await store.close()
+
+    asyncio.run(body())
+
+
+def test_storage_url_and_describe() -> None:
+    store = storage_from_url(REDIS_URL)
+    assert isinstance(store, RedisJobStorage)
+    assert store.describe().startswith("redis://") and "(prefix uno_jobs)" in store.describe()
