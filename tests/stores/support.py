@@ -73,6 +73,9 @@ class StoreCase(unittest.IsolatedAsyncioTestCase):
             self.storage: JobStorage = storage_from_url(self.namespace.url)
         except ValueError as exc:
             self.skipTest(f"no {self.store_kind} store on this branch: {exc}")
+        if self.namespace.name not in self.storage.describe():
+            self.skipTest(f"{self.namespace.url} does not select the namespace "
+                          f"{self.namespace.name} on this branch: {self.storage.describe()}")
         self.addAsyncCleanup(self._drop_namespace)
         await self.storage.open()
         self.procs: list[tuple[subprocess.Popen, Path]] = []
@@ -125,6 +128,12 @@ class StoreCase(unittest.IsolatedAsyncioTestCase):
                    "--app", APP, "--name", name, "--queues", queues,
                    "--concurrency", str(concurrency), "--log-level", "WARNING"]
         return self.spawn(command, name, instrumented, **env)
+
+    def spawn_sweeper(self) -> subprocess.Popen:
+        """A process that fails stalled jobs after the app's short stall timeout
+        (killed after the test; see ``apps/sweeper.py``)."""
+        return self.spawn([sys.executable, "-m", "tests.stores.apps.sweeper",
+                           self.namespace.url], "sweeper")
 
     def output(self, proc: subprocess.Popen) -> str:
         return next(log for p, log in self.procs if p is proc).read_text()

@@ -10,7 +10,6 @@ import signal
 
 from uno.jobs import JobStatus
 
-from .apps import tasks
 from .support import StoreCase, eventually
 
 
@@ -36,10 +35,10 @@ class ManyWorkersTests(StoreCase):
         self.assertEqual(await self.count(JobStatus.PENDING), 0)
 
     async def test_a_killed_workers_jobs_complete_elsewhere_after_the_stall_timeout(self) -> None:
+        workers = [self.spawn_worker(concurrency=5) for _ in range(4)]  # proc-0 .. proc-3
         # a process that sweeps stalled jobs with the app's stall timeout (the worker
         # processes may sweep too: a store lets one of them at a time)
-        await self.manager(stall_timeout=tasks.STALL_TIMEOUT).start()
-        workers = [self.spawn_worker(concurrency=5) for _ in range(4)]
+        self.spawn_sweeper()
         labels = [f"slow-{n:03d}" for n in range(200)]
         await self.enqueue_marks(labels, seconds=0.3)
         victim, survivors = workers[0], workers[1:]
