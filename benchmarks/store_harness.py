@@ -181,8 +181,9 @@ class Bench:
 
 
 def measure(systems: Sequence[System], options: Any) -> dict[str, dict[str, float]]:
-    """Figure name -> system name -> value; the systems take turns on each figure."""
-    figures: dict[str, dict[str, float]] = {}
+    """Figure name -> system name -> median value over ``options.rounds``; the
+    systems take turns on each figure (a shared machine's load hits all alike)."""
+    runs: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp, Sink() as sink:
         bench = Bench(Path(tmp), sink.endpoint)
 
@@ -196,21 +197,24 @@ def measure(systems: Sequence[System], options: Any) -> dict[str, dict[str, floa
                     continue
                 for label, value in zip(labels or [name], values if labels else [values],
                                         strict=True):
-                    figures.setdefault(label, {})[system.name] = value
+                    runs.setdefault(label, {}).setdefault(system.name, []).append(value)
                 print(f"  {system.name:<24} {name}: {values}", file=sys.stderr, flush=True)
 
-        record("enqueue one/s", lambda s: bench.enqueue_rate(s, "one", options.jobs_one))
-        record("enqueue batch/s", lambda s: bench.enqueue_rate(s, "batch", options.jobs_batch))
-        for procs in options.processes:
-            record(f"drain {procs}p/s", lambda s, p=procs: bench.drain_rate(
-                s, p, options.drain_jobs, options.concurrency))
-        for rate in options.rates:
-            record(f"pickup @{rate:g}/s", lambda s, r=rate: bench.pickup(
-                s, r, options.latency_seconds, options.concurrency),
-                labels=[f"p50 ms @{rate:g}/s", f"p99 ms @{rate:g}/s"])
+        for _round in range(options.rounds):
+            record("enqueue one/s", lambda s: bench.enqueue_rate(s, "one", options.jobs_one))
+            record("enqueue batch/s",
+                   lambda s: bench.enqueue_rate(s, "batch", options.jobs_batch))
+            for procs in options.processes:
+                record(f"drain {procs}p/s", lambda s, p=procs: bench.drain_rate(
+                    s, p, options.drain_jobs, options.concurrency))
+            for rate in options.rates:
+                record(f"pickup @{rate:g}/s", lambda s, r=rate: bench.pickup(
+                    s, r, options.latency_seconds, options.concurrency),
+                    labels=[f"p50 ms @{rate:g}/s", f"p99 ms @{rate:g}/s"])
         for line in bench.log:
             print(f"WARNING: {line}", file=sys.stderr)
-    return figures
+    return {figure: {system: statistics.median(values) for system, values in by_system.items()}
+            for figure, by_system in runs.items()}
 
 
 def uno_systems(new_url: Callable[[], str]) -> list[System]:

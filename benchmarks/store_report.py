@@ -35,6 +35,8 @@ def parse_options(description: str, argv: Sequence[str] | None = None,
     parser.add_argument("--concurrency", type=int, default=20, help="per worker process")
     parser.add_argument("--rates", default="100,500", help="jobs/s of the pickup rows")
     parser.add_argument("--latency-seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat every figure; the table shows each one's median")
     parser.add_argument("--systems", default="", help="comma-separated subset: uno,uno+otel,PEER")
     options = parser.parse_args(argv)
     options.processes = [int(p) for p in options.processes.split(",")]
