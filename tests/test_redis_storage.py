@@ -11,8 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from redis_support import REDIS_URL, drop_redis_keys, new_redis_storage
 
+from redis_support import REDIS_URL, drop_redis_keys, new_redis_storage
 from uno.jobs.errors import JobDecodeError, StorageUnavailableError
 from uno.jobs.job import Job, JobStatus, Priority
 from uno.jobs.storage.base import DuplicateJobError

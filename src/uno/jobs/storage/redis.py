@@ -29,7 +29,7 @@ from uno.jobs.job import Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
 from uno.jobs.storage.codec import decode_job, decode_jobs, encode_job
 from uno.jobs.storage.redis_lua import SCRIPTS
-from uno.jobs.storage.redis_wake import WakeListener
+from uno.jobs.storage.redis_wake import WakeListener, cancellation_kept
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _US = timedelta(microseconds=1)
@@ -103,10 +103,11 @@ class RedisJobStorage(JobStorage):
         """``await fn(client)``, with Redis errors raised as ``StorageError``."""
         from redis.exceptions import RedisError
 
-        try:
-            return await fn(self._redis())
-        except (RedisError, OSError) as exc:
-            raise self._error(exc) from exc
+        with cancellation_kept():
+            try:
+                return await fn(self._redis())
+            except (RedisError, OSError) as exc:
+                raise self._error(exc) from exc
 
     async def _script(self, name: str, *args: Any) -> Any:
         client = self._redis()
