@@ -8,7 +8,6 @@ import contextlib
 from collections import Counter
 
 from redis_support import REDIS_URL, drop_redis_keys, new_redis_storage
-
 from uno.jobs import AsyncWorker, JobManager, JobStatus
 
 JOBS = 150

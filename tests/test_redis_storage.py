@@ -152,7 +152,7 @@ def test_corrupt_value_raises_decode_error_and_is_failed_on_claim() -> None:
     async def body(store: RedisJobStorage) -> None:
         bad, good = make(priority=Priority.HIGH), make()
         await store.add_many([bad, good])
-        client = store._redis()
+        client = store._conn.client()
         await client.hset(store._key(bad.id), "data", "{not json")
         with pytest.raises(JobDecodeError, match=bad.id):
             await store.get(bad.id)
