@@ -1,6 +1,6 @@
-"""Redis storage beyond the shared contract: batch enqueue, compare-and-set,
-batch claims, wake-ups between instances, corrupt values, an unreachable server,
-and claims answered once when a reply is lost. Real Redis (see redis_support)."""
+"""Redis storage beyond the shared contract: batch claims from two instances,
+wake-ups between instances, corrupt values, an unreachable server, and claims
+answered once when a reply is lost. Real Redis (see redis_support)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import pytest
 from redis_support import REDIS_URL, drop_redis_keys, new_redis_storage
 from uno.jobs.errors import JobDecodeError, StorageUnavailableError
 from uno.jobs.job import Job, JobStatus, Priority
-from uno.jobs.storage.base import DuplicateJobError
 from uno.jobs.storage.redis import RedisJobStorage
 from uno.jobs.storage.url import storage_from_url
 
@@ -44,42 +43,6 @@ def with_stores(body: Callable[..., Awaitable[None]], count: int = 1) -> None:
         asyncio.run(main())
     finally:
         drop_redis_keys(prefix)
-
-
-def test_add_many_is_all_or_nothing() -> None:
-    async def body(store: RedisJobStorage) -> None:
-        first = make()
-        await store.add(first)
-        with pytest.raises(DuplicateJobError, match=first.id):
-            await store.add_many([make(), make(id=first.id), make()])
-        with pytest.raises(DuplicateJobError):
-            await store.add_many([(twin := make()), make(id=twin.id)])
-        with pytest.raises(ValueError, match="job kwargs are not JSON-serialisable"):
-            await store.add_many([make(), make(kwargs={"x": object()})])
-        assert await store.count_by_queue_and_status() == {("default", JobStatus.PENDING): 1}
-        batch = [make("a", priority=Priority.LOW), make("b"), make("a")]
-        await store.add_many(batch)
-        claimed = await store.claim_batch(["a", "b", "default"], "w", T0, 10)
-        assert [j.id for j in claimed] == [first.id, batch[1].id, batch[2].id, batch[0].id]
-
-    with_stores(body)
-
-
-def test_transition_is_compare_and_set() -> None:
-    async def body(store: RedisJobStorage) -> None:
-        job = make()
-        await store.add(job)
-        claimed = await store.claim_next(["default"], "w", T0)
-        assert claimed is not None
-        cancelled = make(id=job.id, status=JobStatus.CANCELLED)
-        assert not await store.transition(cancelled, {JobStatus.PENDING, JobStatus.RETRYING})
-        assert (await store.get(job.id)).status is JobStatus.RESERVED
-        assert await store.transition(cancelled, {JobStatus.RESERVED})
-        assert await store.get(job.id) == cancelled
-        assert await store.count_by_queue_and_status() == {("default", JobStatus.CANCELLED): 1}
-        assert not await store.transition(make(), {JobStatus.PENDING})  # unknown id
-
-    with_stores(body)
 
 
 def test_batch_claims_from_two_instances_never_overlap() -> None:
@@ -112,21 +75,6 @@ def test_a_claim_retried_after_a_lost_reply_hands_back_the_same_jobs() -> None:
         assert again == first and len(first) == 4
         assert await store.count_by_queue_and_status() == {
             ("default", JobStatus.RESERVED): 2, ("default", JobStatus.PENDING): 1}
-
-    with_stores(body)
-
-
-def test_next_due_at_skips_paused_and_other_queues() -> None:
-    async def body(store: RedisJobStorage) -> None:
-        assert await store.next_due_at(["a"]) is None
-        soon, later = T0 + timedelta(minutes=1), T0 + timedelta(hours=1)
-        await store.add_many([make("a", scheduled_at=later), make("a", scheduled_at=soon),
-                              make("b", scheduled_at=T0), make("c", status=JobStatus.RUNNING)])
-        assert await store.next_due_at(["a"]) == soon
-        assert await store.next_due_at(["a", "b", "c"]) == T0
-        await store.set_paused("b", True)
-        assert await store.next_due_at(["a", "b"]) == soon
-        assert await store.next_due_at(["c", "zzz"]) is None
 
     with_stores(body)
 

@@ -39,6 +39,7 @@ SPAN_OPERATION_TYPE: Final = "messaging.operation.type"
 SPAN_OPERATION_NAME: Final = "messaging.operation.name"
 SPAN_DESTINATION: Final = "messaging.destination.name"
 SPAN_MESSAGE_ID: Final = "messaging.message.id"
+SPAN_BATCH_MESSAGE_COUNT: Final = "messaging.batch.message_count"  # enqueue_many
 SPAN_CONSUMER_GROUP: Final = "messaging.consumer.group.name"
 SPAN_ERROR_TYPE: Final = "error.type"
 SPAN_TASK: Final = "uno_jobs.task.name"

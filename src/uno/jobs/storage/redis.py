@@ -25,8 +25,8 @@ from typing import Any
 
 from uno.jobs.errors import JobDecodeError
 from uno.jobs.job import Job, JobStatus
-from uno.jobs.storage.base import DuplicateJobError, JobStorage
-from uno.jobs.storage.codec import decode_job, decode_jobs, encode_job
+from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
+from uno.jobs.storage.codec import decode_job, decode_jobs, encode_batch_job, encode_job
 from uno.jobs.storage.redis_client import RedisConnection, from_us, to_us
 from uno.jobs.storage.redis_wake import WakeListener
 
@@ -39,10 +39,9 @@ def _patch(status: str, worker: str, updated: str) -> str:
     return f'{{"status": {json.dumps(status)}, "worker_id": {worker}, "updated_at": "{updated}"}}'
 
 
-def _job_args(job: Job) -> list[Any]:
+def _job_args(job: Job, data: str) -> list[Any]:
     return [job.id, job.queue_name, job.status.value, int(job.priority), to_us(job.due_at),
-            to_us(job.updated_at), json.dumps(job.worker_id), job.updated_at.isoformat(),
-            encode_job(job)]
+            to_us(job.updated_at), json.dumps(job.worker_id), job.updated_at.isoformat(), data]
 
 
 class RedisJobStorage(JobStorage):
@@ -97,7 +96,10 @@ class RedisJobStorage(JobStorage):
 
     async def _put(self, mode: str, jobs: Sequence[Job], expected: str = "",
                    token: str = "") -> str:
-        args = [value for job in jobs for value in _job_args(job)]
+        texts = ([encode_job(jobs[0])] if len(jobs) == 1  # a batch names the job's place
+                 else [encode_batch_job(index, job) for index, job in enumerate(jobs)])
+        args = [value for job, data in zip(jobs, texts, strict=True)
+                for value in _job_args(job, data)]
         answer = await self._script("put", token, mode, expected, *args)
         if answer.startswith("dup:"):
             raise DuplicateJobError(f"a job with id {answer[4:]!r} already exists")
@@ -109,8 +111,7 @@ class RedisJobStorage(JobStorage):
         await self.add_many([job])
 
     async def add_many(self, jobs: Sequence[Job]) -> None:
-        if len({job.id for job in jobs}) < len(jobs):
-            raise DuplicateJobError("a job id appears twice in the batch")
+        check_unique_ids(jobs)
         if jobs:
             await self._put("add", jobs, token=uuid.uuid4().hex)
 
