@@ -142,3 +142,9 @@ def test_storage_url_and_describe() -> None:
     store = storage_from_url(REDIS_URL)
     assert isinstance(store, RedisJobStorage)
     assert store.describe().startswith("redis://") and "(prefix uno_jobs)" in store.describe()
+    named = storage_from_url("redis://:pw@127.0.0.1:6379/2?prefix=app_1&socket_timeout=3")
+    assert isinstance(named, RedisJobStorage) and named.prefix == "app_1"
+    assert named.describe() == "redis://127.0.0.1:6379/2 (prefix app_1)"
+    assert named.url == "redis://:pw@127.0.0.1:6379/2?socket_timeout=3"
+    with pytest.raises(ValueError, match="empty key prefix"):
+        storage_from_url("redis://127.0.0.1:6379/0?prefix=")
