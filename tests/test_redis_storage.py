@@ -148,3 +148,17 @@ def test_storage_url_and_describe() -> None:
     assert named.url == "redis://:pw@127.0.0.1:6379/2?socket_timeout=3"
     with pytest.raises(ValueError, match="empty key prefix"):
         storage_from_url("redis://127.0.0.1:6379/0?prefix=")
+
+
+def test_index_entries_of_a_vanished_job_are_dropped() -> None:
+    async def body(store: RedisJobStorage) -> None:
+        gone, kept = make(priority=Priority.HIGH), make()
+        done = make(status=JobStatus.COMPLETED)
+        await store.add_many([gone, kept, done])
+        client = store._conn.client()
+        await client.delete(store._key(gone.id), store._key(done.id))  # evicted, or by hand
+        assert [j.id for j in await store.claim_batch(["default"], "w", T0, 5)] == [kept.id]
+        await store.delete_finished_before(T0 + timedelta(days=1))
+        assert await client.zcard(f"{store.prefix}:finished") == 0
+
+    with_stores(body)
