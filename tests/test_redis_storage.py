@@ -1,6 +1,6 @@
-"""Redis storage beyond the shared contract: batch enqueue, compare-and-set,
-batch claims, wake-ups between instances, corrupt values, an unreachable server,
-and claims answered once when a reply is lost. Real Redis (see redis_support)."""
+"""Redis storage beyond the shared contract: batch claims from two instances,
+wake-ups between instances, corrupt values, an unreachable server, and claims
+answered once when a reply is lost. Real Redis (see redis_support)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import pytest
 from redis_support import REDIS_URL, drop_redis_keys, new_redis_storage
 from uno.jobs.errors import JobDecodeError, StorageUnavailableError
 from uno.jobs.job import Job, JobStatus, Priority
-from uno.jobs.storage.base import DuplicateJobError
 from uno.jobs.storage.redis import RedisJobStorage
 from uno.jobs.storage.url import storage_from_url
 
@@ -44,42 +43,6 @@ def with_stores(body: Callable[..., Awaitable[None]], count: int = 1) -> None:
         asyncio.run(main())
     finally:
         drop_redis_keys(prefix)
-
-
-def test_add_many_is_all_or_nothing() -> None:
-    async def body(store: RedisJobStorage) -> None:
-        first = make()
-        await store.add(first)
-        with pytest.raises(DuplicateJobError, match=first.id):
-            await store.add_many([make(), make(id=first.id), make()])
-        with pytest.raises(DuplicateJobError):
-            await store.add_many([(twin := make()), make(id=twin.id)])
-        with pytest.raises(ValueError, match="job kwargs are not JSON-serialisable"):
-            await store.add_many([make(), make(kwargs={"x": object()})])
-        assert await store.count_by_queue_and_status() == {("default", JobStatus.PENDING): 1}
-        batch = [make("a", priority=Priority.LOW), make("b"), make("a")]
-        await store.add_many(batch)
-        claimed = await store.claim_batch(["a", "b", "default"], "w", T0, 10)
-        assert [j.id for j in claimed] == [first.id, batch[1].id, batch[2].id, batch[0].id]
-
-    with_stores(body)
-
-
-def test_transition_is_compare_and_set() -> None:
-    async def body(store: RedisJobStorage) -> None:
-        job = make()
-        await store.add(job)
-        claimed = await store.claim_next(["default"], "w", T0)
-        assert claimed is not None
-        cancelled = make(id=job.id, status=JobStatus.CANCELLED)
-        assert not await store.transition(cancelled, {JobStatus.PENDING, JobStatus.RETRYING})
-        assert (await store.get(job.id)).status is JobStatus.RESERVED
-        assert await store.transition(cancelled, {JobStatus.RESERVED})
-        assert await store.get(job.id) == cancelled
-        assert await store.count_by_queue_and_status() == {("default", JobStatus.CANCELLED): 1}
-        assert not await store.transition(make(), {JobStatus.PENDING})  # unknown id
-
-    with_stores(body)
 
 
 def test_batch_claims_from_two_instances_never_overlap() -> None:
@@ -116,21 +79,6 @@ def test_a_claim_retried_after_a_lost_reply_hands_back_the_same_jobs() -> None:
     with_stores(body)
 
 
-def test_next_due_at_skips_paused_and_other_queues() -> None:
-    async def body(store: RedisJobStorage) -> None:
-        assert await store.next_due_at(["a"]) is None
-        soon, later = T0 + timedelta(minutes=1), T0 + timedelta(hours=1)
-        await store.add_many([make("a", scheduled_at=later), make("a", scheduled_at=soon),
-                              make("b", scheduled_at=T0), make("c", status=JobStatus.RUNNING)])
-        assert await store.next_due_at(["a"]) == soon
-        assert await store.next_due_at(["a", "b", "c"]) == T0
-        await store.set_paused("b", True)
-        assert await store.next_due_at(["a", "b"]) == soon
-        assert await store.next_due_at(["c", "zzz"]) is None
-
-    with_stores(body)
-
-
 def test_another_instance_is_woken_by_an_enqueue_and_a_resume() -> None:
     async def body(producer: RedisJobStorage, worker: RedisJobStorage) -> None:
         woken = asyncio.Event()
@@ -152,7 +100,7 @@ def test_corrupt_value_raises_decode_error_and_is_failed_on_claim() -> None:
     async def body(store: RedisJobStorage) -> None:
         bad, good = make(priority=Priority.HIGH), make()
         await store.add_many([bad, good])
-        client = store._redis()
+        client = store._conn.client()
         await client.hset(store._key(bad.id), "data", "{not json")
         with pytest.raises(JobDecodeError, match=bad.id):
             await store.get(bad.id)
@@ -194,3 +142,23 @@ def test_storage_url_and_describe() -> None:
     store = storage_from_url(REDIS_URL)
     assert isinstance(store, RedisJobStorage)
     assert store.describe().startswith("redis://") and "(prefix uno_jobs)" in store.describe()
+    named = storage_from_url("redis://:pw@127.0.0.1:6379/2?prefix=app_1&socket_timeout=3")
+    assert isinstance(named, RedisJobStorage) and named.prefix == "app_1"
+    assert named.describe() == "redis://127.0.0.1:6379/2 (prefix app_1)"
+    assert named.url == "redis://:pw@127.0.0.1:6379/2?socket_timeout=3"
+    with pytest.raises(ValueError, match="empty key prefix"):
+        storage_from_url("redis://127.0.0.1:6379/0?prefix=")
+
+
+def test_index_entries_of_a_vanished_job_are_dropped() -> None:
+    async def body(store: RedisJobStorage) -> None:
+        gone, kept = make(priority=Priority.HIGH), make()
+        done = make(status=JobStatus.COMPLETED)
+        await store.add_many([gone, kept, done])
+        client = store._conn.client()
+        await client.delete(store._key(gone.id), store._key(done.id))  # evicted, or by hand
+        assert [j.id for j in await store.claim_batch(["default"], "w", T0, 5)] == [kept.id]
+        await store.delete_finished_before(T0 + timedelta(days=1))
+        assert await client.zcard(f"{store.prefix}:finished") == 0
+
+    with_stores(body)

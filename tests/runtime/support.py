@@ -2,7 +2,8 @@
 managers built on it (stopped and closed after each test), and small helpers.
 
 Subclass :class:`RuntimeCase` for in-memory storage; subclass that class again
-with ``storage_kind = "sqlite"`` to run the same tests against a SQLite file.
+with ``storage_kind = "sqlite"`` to run the same tests against a SQLite file,
+or ``storage_kind = "redis"`` against the test Redis (a key prefix per test).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import tempfile
 import time
 import unittest
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -45,6 +47,7 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
         self.db_path = self.tmp_path / "jobs.db"
         self._storages: list[JobStorage] = []
         self._managers: list[JobManager] = []
+        self.redis_prefix = f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
         self.storage = self.new_storage()
 
     async def asyncTearDown(self) -> None:
@@ -53,6 +56,10 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
         for storage in self._storages:
             await storage.close()
         self._tmp.cleanup()
+        if self.storage_kind == "redis":
+            from redis_support import drop_redis_keys
+
+            drop_redis_keys(self.redis_prefix)
 
     def new_storage(self) -> JobStorage:
         """Another handle on the test's store: a second connection to the same
@@ -61,6 +68,10 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
             if self._storages:
                 return self._storages[0]
             storage: JobStorage = InMemoryJobStorage()
+        elif self.storage_kind == "redis":
+            from redis_support import new_redis_storage
+
+            storage = new_redis_storage(self.redis_prefix)
         else:
             storage = SQLiteJobStorage(self.db_path)
         self._storages.append(storage)

@@ -65,6 +65,10 @@ class EnqueueManyTests(RuntimeCase):
 class SQLiteEnqueueManyTests(EnqueueManyTests):
     storage_kind = "sqlite"
 
+
+class RedisEnqueueManyTests(EnqueueManyTests):
+    storage_kind = "redis"
+
     async def test_an_unstorable_element_is_named_and_nothing_is_stored(self) -> None:
         m = self.manager()
         self.add_task(m)

@@ -189,3 +189,7 @@ class SchedulerTests(RuntimeCase):
 
 class SQLiteSchedulerTests(SchedulerTests):
     storage_kind = "sqlite"
+
+
+class RedisSchedulerTests(SchedulerTests):
+    storage_kind = "redis"

@@ -118,6 +118,10 @@ class SQLiteSharedStoreTests(SharedStoreTests):
     storage_kind = "sqlite"
 
 
+class RedisSharedStoreTests(SharedStoreTests):
+    storage_kind = "redis"
+
+
 class StoreOutageTests(RuntimeCase):
     async def test_job_finished_while_the_store_is_away_is_recorded_when_it_returns(self):
         storage = OutageStorage()

@@ -33,6 +33,14 @@ def encode_job(job: Job) -> str:
         raise ValueError(f"job {job.id} is not JSON-serialisable: {exc}") from exc
 
 
+def encode_batch_job(index: int, job: Job) -> str:
+    """``encode_job`` for the ``index``-th job of a batch (named in the error)."""
+    try:
+        return encode_job(job)
+    except ValueError as exc:
+        raise ValueError(f"job {index} of the batch: {exc}") from exc
+
+
 def decode_job(job_id: str, data: str | bytes | None,
                patch: str | bytes | None = None) -> tuple[Job, dict[str, Any]]:
     """The job stored as ``data`` (with the JSON object ``patch`` merged into

@@ -20,30 +20,18 @@ import heapq
 import json
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from uno.jobs.errors import JobDecodeError, StorageError, StorageUnavailableError
+from uno.jobs.errors import JobDecodeError
 from uno.jobs.job import Job, JobStatus
-from uno.jobs.storage.base import DuplicateJobError, JobStorage
-from uno.jobs.storage.codec import decode_job, decode_jobs, encode_job
-from uno.jobs.storage.redis_lua import SCRIPTS
+from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
+from uno.jobs.storage.codec import decode_job, decode_jobs, encode_batch_job, encode_job
+from uno.jobs.storage.redis_client import RedisConnection, from_us, to_us
 from uno.jobs.storage.redis_wake import WakeListener
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_US = timedelta(microseconds=1)
 _BATCH = 500  # jobs per delete script call: Redis serves others between batches
 _FIELDS = ("data", "status", "worker", "updated", "seq")
-
-
-def _us(moment: datetime) -> int:
-    """Epoch microseconds; a naive datetime is taken as UTC."""
-    return ((moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - _EPOCH) // _US
-
-
-def _from_us(value: str | int) -> datetime:
-    return _EPOCH + timedelta(microseconds=int(value))
 
 
 def _patch(status: str, worker: str, updated: str) -> str:
@@ -51,10 +39,9 @@ def _patch(status: str, worker: str, updated: str) -> str:
     return f'{{"status": {json.dumps(status)}, "worker_id": {worker}, "updated_at": "{updated}"}}'
 
 
-def _job_args(job: Job) -> list[Any]:
-    return [job.id, job.queue_name, job.status.value, int(job.priority), _us(job.due_at),
-            _us(job.updated_at), json.dumps(job.worker_id), job.updated_at.isoformat(),
-            encode_job(job)]
+def _job_args(job: Job, data: str) -> list[Any]:
+    return [job.id, job.queue_name, job.status.value, int(job.priority), to_us(job.due_at),
+            to_us(job.updated_at), json.dumps(job.worker_id), job.updated_at.isoformat(), data]
 
 
 class RedisJobStorage(JobStorage):
@@ -62,57 +49,13 @@ class RedisJobStorage(JobStorage):
 
     def __init__(self, url: str = "redis://localhost:6379/0", prefix: str = "uno_jobs",
                  retries: int = 6) -> None:
-        self.url, self.prefix, self.retries = url, prefix, retries
-        self._origin = uuid.uuid4().hex  # this instance, in wake-up messages
-        self._client: Any = None
-        self._scripts: dict[str, Any] = {}
-        self._wake = WakeListener(self._redis, f"{prefix}:wake", self._origin)
+        self.url, self.prefix = url, prefix
+        self._conn = RedisConnection(url, prefix, retries)
+        self._call, self._script = self._conn.call, self._conn.script
+        self._wake = WakeListener(self._conn.client, f"{prefix}:wake", self._conn.origin)
 
     def describe(self) -> str:
-        parts = urlsplit(self.url)
-        host = parts.hostname or "localhost"
-        db = parts.path.lstrip("/") or "0"
-        return f"{parts.scheme}://{host}:{parts.port or 6379}/{db} (prefix {self.prefix})"
-
-    # --- plumbing ---
-
-    def _redis(self) -> Any:
-        if self._client is None:
-            import redis.asyncio as aioredis
-            from redis.asyncio.retry import Retry
-            from redis.backoff import ExponentialWithJitterBackoff
-            from redis.exceptions import ConnectionError, TimeoutError
-
-            self._client = aioredis.Redis.from_url(
-                self.url, decode_responses=True, health_check_interval=30,
-                client_name=f"uno-jobs:{self.prefix}",  # CLIENT LIST shows whose it is
-                retry=Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.02), self.retries),
-                retry_on_error=[ConnectionError, TimeoutError])
-            self._scripts = {name: self._client.register_script(src)
-                             for name, src in SCRIPTS.items()}
-        return self._client
-
-    def _error(self, exc: Exception) -> StorageError:
-        from redis.exceptions import ConnectionError, TimeoutError
-
-        kind = (StorageUnavailableError if isinstance(exc, ConnectionError | TimeoutError | OSError)
-                else StorageError)
-        return kind(f"{self.describe()}: {type(exc).__name__}: {exc}")
-
-    async def _call(self, fn: Callable[[Any], Any]) -> Any:
-        """``await fn(client)``, with Redis errors raised as ``StorageError``."""
-        from redis.exceptions import RedisError
-
-        try:
-            return await fn(self._redis())
-        except (RedisError, OSError) as exc:
-            raise self._error(exc) from exc
-
-    async def _script(self, name: str, *args: Any) -> Any:
-        client = self._redis()
-        script = self._scripts[name]
-        return await self._call(lambda _: script(args=[self.prefix, self._origin, *args],
-                                                 client=client))
+        return self._conn.describe()
 
     async def _read(self, job_ids: Iterable[str]) -> list[tuple[str, list[Any]]]:
         """``(id, [data, status, worker, updated, seq])`` of the jobs that exist."""
@@ -141,9 +84,7 @@ class RedisJobStorage(JobStorage):
 
     async def close(self) -> None:
         await self._wake.close()
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        await self._conn.close()
 
     async def ping(self) -> None:
         await self._call(lambda client: client.ping())
@@ -155,7 +96,10 @@ class RedisJobStorage(JobStorage):
 
     async def _put(self, mode: str, jobs: Sequence[Job], expected: str = "",
                    token: str = "") -> str:
-        args = [value for job in jobs for value in _job_args(job)]
+        texts = ([encode_job(jobs[0])] if len(jobs) == 1  # a batch names the job's place
+                 else [encode_batch_job(index, job) for index, job in enumerate(jobs)])
+        args = [value for job, data in zip(jobs, texts, strict=True)
+                for value in _job_args(job, data)]
         answer = await self._script("put", token, mode, expected, *args)
         if answer.startswith("dup:"):
             raise DuplicateJobError(f"a job with id {answer[4:]!r} already exists")
@@ -167,8 +111,7 @@ class RedisJobStorage(JobStorage):
         await self.add_many([job])
 
     async def add_many(self, jobs: Sequence[Job]) -> None:
-        if len({job.id for job in jobs}) < len(jobs):
-            raise DuplicateJobError("a job id appears twice in the batch")
+        check_unique_ids(jobs)
         if jobs:
             await self._put("add", jobs, token=uuid.uuid4().hex)
 
@@ -194,13 +137,13 @@ class RedisJobStorage(JobStorage):
         patch = _patch("reserved", json.dumps(worker_id), now.isoformat())
         while queues and len(claimed) < limit:
             wanted = limit - len(claimed)
-            out = await self._script("claim", uuid.uuid4().hex, json.dumps(worker_id), _us(now),
+            out = await self._script("claim", uuid.uuid4().hex, json.dumps(worker_id), to_us(now),
                                      now.isoformat(), wanted, *queues)
             for job_id, data in zip(out[::2], out[1::2], strict=True):
                 try:
                     claimed.append(decode_job(job_id, data, patch)[0])
                 except JobDecodeError as exc:  # fail it so it is never claimed again
-                    await self._script("fail", _us(now), now.isoformat(),
+                    await self._script("fail", to_us(now), now.isoformat(),
                                        f"JobDecodeError: {exc}", job_id)
             if len(out) // 2 < wanted:  # no more due jobs
                 break
@@ -209,7 +152,7 @@ class RedisJobStorage(JobStorage):
     async def heartbeat(self, job_ids: Sequence[str], now: datetime) -> None:
         ids = list(dict.fromkeys(job_ids))
         for start in range(0, len(ids), _BATCH):
-            await self._script("heartbeat", _us(now), now.isoformat(), *ids[start:start + _BATCH])
+            await self._script("heartbeat", to_us(now), now.isoformat(), *ids[start:start + _BATCH])
 
     async def set_paused(self, queue_name: str, paused: bool) -> None:
         async def write(client: Any) -> None:
@@ -217,7 +160,7 @@ class RedisJobStorage(JobStorage):
             if paused:
                 await client.sadd(key, queue_name)
             elif await client.srem(key, queue_name):
-                await client.publish(f"{self.prefix}:wake", self._origin)
+                await client.publish(f"{self.prefix}:wake", self._conn.origin)
 
         await self._call(write)
 
@@ -231,12 +174,12 @@ class RedisJobStorage(JobStorage):
         return await self._delete("waiting", queue_name)
 
     async def delete_finished_before(self, cutoff: datetime) -> int:
-        return await self._delete("finished", _us(cutoff))
+        return await self._delete("finished", to_us(cutoff))
 
     async def try_acquire_lease(self, name: str, holder: str, ttl: timedelta,
                                 now: datetime) -> bool:
         ttl_ms = max(0, ttl // timedelta(milliseconds=1))
-        return await self._script("lease", name, holder, _us(now), _us(now + ttl), ttl_ms) == 1
+        return await self._script("lease", name, holder, to_us(now), to_us(now + ttl), ttl_ms) == 1
 
     # --- reads ---
 
@@ -281,17 +224,17 @@ class RedisJobStorage(JobStorage):
 
     async def find_stalled(self, heartbeat_before: datetime) -> list[Job]:
         ids = await self._call(lambda client: client.zrangebyscore(
-            f"{self.prefix}:running", "-inf", f"({_us(heartbeat_before)}"))
+            f"{self.prefix}:running", "-inf", f"({to_us(heartbeat_before)}"))
         rows = sorted(await self._read(ids), key=lambda pair: pair[1][4])  # insertion order
         running = [(job_id, row) for job_id, row in rows if row[1] == JobStatus.RUNNING.value]
         return decode_jobs((job_id, row[0], _patch(*row[1:4])) for job_id, row in running)
 
     async def oldest_waiting_due_at(self, now: datetime) -> dict[str, datetime]:
-        out = await self._script("heads", "oldest", _us(now))
-        return {queue: _from_us(us) for queue, us in zip(out[::2], out[1::2], strict=True)}
+        out = await self._script("heads", "oldest", to_us(now))
+        return {queue: from_us(us) for queue, us in zip(out[::2], out[1::2], strict=True)}
 
     async def next_due_at(self, queues: Sequence[str]) -> datetime | None:
         if not queues:
             return None
         out = await self._script("heads", "next", "", *dict.fromkeys(queues))
-        return min((_from_us(us) for us in out[1::2]), default=None)
+        return min((from_us(us) for us in out[1::2]), default=None)

@@ -157,12 +157,18 @@ for _ = 1, tonumber(ARGV[7]) do
   if not best then break end
   local id, seq = string.sub(best[3], 17), string.sub(best[3], 1, 16)
   local key = jkey(id)
-  unindex(id, best[4], redis.call('HGET', key, 'status'), best[5], seq)
-  redis.call('HSET', key, 'status', 'reserved', 'worker', worker, 'updated', now_iso, 'upd', now)
-  index(id, best[4], 'reserved', best[5], seq, best[2], now)
-  table.insert(ids, id)
-  table.insert(out, id)
-  table.insert(out, redis.call('HGET', key, 'data'))
+  local status = redis.call('HGET', key, 'status')
+  if not status then  -- its job is gone (deleted by hand, evicted): drop the entry
+    redis.call('ZREM', P .. ':w:' .. best[4] .. ':' .. best[5], best[3])
+  else
+    unindex(id, best[4], status, best[5], seq)
+    redis.call('HSET', key, 'status', 'reserved', 'worker', worker, 'updated', now_iso,
+      'upd', now)
+    index(id, best[4], 'reserved', best[5], seq, best[2], now)
+    table.insert(ids, id)
+    table.insert(out, id)
+    table.insert(out, redis.call('HGET', key, 'data'))
+  end
 end
 if #ids > 0 then remember(token, cjson.encode(ids)) end
 return out
@@ -208,8 +214,14 @@ else
   end
 end
 for _, id in ipairs(ids) do
-  unindex_stored(id)
-  redis.call('DEL', jkey(id))
+  if redis.call('EXISTS', jkey(id)) == 1 then
+    unindex_stored(id)
+    redis.call('DEL', jkey(id))
+  else  -- its job is gone (deleted by hand, evicted): drop the entry
+    redis.call('ZREM', P .. ':finished', id)
+    redis.call('ZREM', P .. ':s:' .. ARGV[4] .. ':pending', id)
+    redis.call('ZREM', P .. ':s:' .. ARGV[4] .. ':retrying', id)
+  end
 end
 return #ids
 """

@@ -17,11 +17,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 logger = logging.getLogger(__name__)
 _MAX_BACKOFF = 2.0
+
+
+@contextlib.contextmanager
+def cancellation_kept() -> Iterator[None]:
+    """Raise ``CancelledError`` after the block if the task was cancelled inside
+    it and the block swallowed that (redis-py 8.0-8.1 does, seen with GET)."""
+    task = asyncio.current_task()
+    before = task.cancelling() if task is not None else 0
+    yield
+    if task is not None and task.cancelling() > before:
+        raise asyncio.CancelledError
 
 
 class WakeListener:
@@ -67,8 +78,10 @@ class WakeListener:
                 if not first:
                     self._fire()  # back after a break: something may be due
                 first, backoff = False, 0.05
-                async for message in pubsub.listen():
-                    if message.get("type") == "message" and message["data"] != self.origin:
+                while True:
+                    with cancellation_kept():
+                        message = await pubsub.get_message(timeout=None)
+                    if message and message["type"] == "message" and message["data"] != self.origin:
                         self._fire()
             except asyncio.CancelledError:
                 raise

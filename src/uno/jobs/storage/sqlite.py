@@ -32,6 +32,7 @@ from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
 from uno.jobs.storage.codec import decode_job as _decode
 from uno.jobs.storage.codec import decode_jobs as _decode_rows
+from uno.jobs.storage.codec import encode_batch_job as _encode_element
 from uno.jobs.storage.codec import encode_job as _encode
 
 logger = logging.getLogger(__name__)
@@ -68,13 +69,6 @@ def _ts(moment: datetime) -> float:
 
 def _marks(values: Sequence[Any]) -> str:
     return ",".join("?" * len(values))
-
-
-def _encode_element(index: int, job: Job) -> str:
-    try:
-        return _encode(job)
-    except ValueError as exc:
-        raise ValueError(f"job {index} of the batch: {exc}") from exc
 
 
 def _row(job: Job, data: str) -> tuple[Any, ...]:

@@ -1,9 +1,27 @@
 """Storage from a URL: ``sqlite:///relative.db``, ``sqlite:////abs/path.db``,
-``redis://HOST:PORT/N`` (``rediss://`` with TLS; key prefix ``uno_jobs``), ``memory://``."""
+``redis://HOST:PORT/N`` (``rediss://`` with TLS; key prefix ``uno_jobs``, or
+``?prefix=NAME``), ``memory://``."""
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
 from uno.jobs.storage.base import JobStorage
+
+
+def _redis_storage(url: str) -> JobStorage:
+    """``RedisJobStorage`` for ``url``; a ``prefix`` query parameter is the key prefix,
+    the others go to redis-py."""
+    from uno.jobs.storage.redis import RedisJobStorage
+
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefixes = [value for name, value in query if name == "prefix"]
+    rest = [(name, value) for name, value in query if name != "prefix"]
+    if prefixes and not prefixes[-1]:
+        raise ValueError("empty key prefix in the redis:// storage URL (?prefix=)")
+    plain = parts._replace(query=urlencode(rest)).geturl()
+    return RedisJobStorage(plain, prefix=prefixes[-1]) if prefixes else RedisJobStorage(plain)
 
 
 def storage_from_url(url: str) -> JobStorage:
@@ -13,9 +31,7 @@ def storage_from_url(url: str) -> JobStorage:
     if url.startswith("sqlite:///") and len(url) > len("sqlite:///"):
         return SQLiteJobStorage(url[len("sqlite:///"):])
     if url.startswith(("redis://", "rediss://", "unix://")):
-        from uno.jobs.storage.redis import RedisJobStorage
-
-        return RedisJobStorage(url)
+        return _redis_storage(url)
     if url in ("memory://", "memory"):
         return InMemoryJobStorage()
     raise ValueError(

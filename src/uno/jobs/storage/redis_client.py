@@ -1,0 +1,94 @@
+"""The connection behind :class:`~uno.jobs.storage.redis.RedisJobStorage`: one
+redis-py asyncio client (made on first use, retried with backoff after a lost
+connection), the Lua scripts registered on it, and Redis errors turned into
+``StorageError``/``StorageUnavailableError`` naming the store.
+
+    conn = RedisConnection("redis://localhost:6379/0", prefix="uno_jobs")
+    await conn.call(lambda client: client.ping())
+    answer = await conn.script("claim", ...)   # ARGV: prefix, origin, then these
+    await conn.close()
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from uno.jobs.errors import StorageError, StorageUnavailableError
+from uno.jobs.storage.redis_lua import SCRIPTS
+from uno.jobs.storage.redis_wake import cancellation_kept
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_US = timedelta(microseconds=1)
+
+
+def to_us(moment: datetime) -> int:
+    """Epoch microseconds; a naive datetime is taken as UTC."""
+    return ((moment if moment.tzinfo else moment.replace(tzinfo=UTC)) - _EPOCH) // _US
+
+
+def from_us(value: str | int) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(value))
+
+
+class RedisConnection:
+    def __init__(self, url: str, prefix: str, retries: int) -> None:
+        self.url, self.prefix, self.retries = url, prefix, retries
+        self.origin = uuid.uuid4().hex  # this instance, in wake-up messages
+        self._client: Any = None
+        self._scripts: dict[str, Any] = {}
+
+    def describe(self) -> str:
+        parts = urlsplit(self.url)
+        host = parts.hostname or "localhost"
+        db = parts.path.lstrip("/") or "0"
+        return f"{parts.scheme}://{host}:{parts.port or 6379}/{db} (prefix {self.prefix})"
+
+    def client(self) -> Any:
+        """The redis-py client, made (and the scripts registered) on first use."""
+        if self._client is None:
+            import redis.asyncio as aioredis
+            from redis.asyncio.retry import Retry
+            from redis.backoff import ExponentialWithJitterBackoff
+            from redis.exceptions import ConnectionError, TimeoutError
+
+            self._client = aioredis.Redis.from_url(
+                self.url, decode_responses=True, health_check_interval=30,
+                client_name=f"uno-jobs:{self.prefix}",  # CLIENT LIST shows whose it is
+                retry=Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.02), self.retries),
+                retry_on_error=[ConnectionError, TimeoutError])
+            self._scripts = {name: self._client.register_script(src)
+                             for name, src in SCRIPTS.items()}
+        return self._client
+
+    def _error(self, exc: Exception) -> StorageError:
+        from redis.exceptions import ConnectionError, TimeoutError
+
+        kind = (StorageUnavailableError if isinstance(exc, ConnectionError | TimeoutError | OSError)
+                else StorageError)
+        return kind(f"{self.describe()}: {type(exc).__name__}: {exc}")
+
+    async def call(self, fn: Callable[[Any], Any]) -> Any:
+        """``await fn(client)``, with Redis errors raised as ``StorageError``."""
+        from redis.exceptions import RedisError
+
+        with cancellation_kept():
+            try:
+                return await fn(self.client())
+            except (RedisError, OSError) as exc:
+                raise self._error(exc) from exc
+
+    async def script(self, name: str, *args: Any) -> Any:
+        """Run the Lua script ``name`` with ARGV ``prefix, origin, *args``."""
+        client = self.client()
+        script = self._scripts[name]
+        return await self.call(lambda _: script(args=[self.prefix, self.origin, *args],
+                                                client=client))
+
+    async def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
