@@ -218,3 +218,7 @@ class SQLiteControlTests(ControlTests):
         self.assertTrue(result.is_failure)
         self.assertIn(f"cannot read job {job_id!r}", result.error)
         self.assertIn("could not be decoded", result.error)
+
+
+class PostgresControlTests(ControlTests):
+    storage_kind = "postgres"

@@ -2,6 +2,7 @@
 
     python -m uno.jobs worker --storage sqlite:///jobs.db --app myapp.tasks \\
         [--queues emails,default] [--concurrency 20]
+    python -m uno.jobs worker --storage postgresql://app@db.internal:5432/app --app myapp.tasks
 
 ``--app`` names a module that registers tasks: on a module-level ``JobManager``
 (``@manager.task``) or with ``uno.jobs.task``. The worker runs those tasks
@@ -25,7 +26,7 @@ import sys
 from collections.abc import Sequence
 
 from uno.jobs.manager import JobManager
-from uno.jobs.storage.url import storage_from_url
+from uno.jobs.storage.url import SUPPORTED, storage_from_url
 from uno.jobs.worker import AsyncWorker
 
 
@@ -66,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m uno.jobs")
     commands = parser.add_subparsers(dest="command", required=True)
     worker = commands.add_parser("worker", help="run workers until SIGTERM/SIGINT")
-    worker.add_argument("--storage", required=True, help="sqlite:///PATH or memory://")
+    worker.add_argument("--storage", required=True, help=SUPPORTED)
     worker.add_argument("--app", required=True, help="module that registers the tasks")
     worker.add_argument("--queues", default="default", help="comma-separated (default: default)")
     worker.add_argument("--concurrency", type=_positive_int, default=10)
@@ -74,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--shutdown-timeout", type=float, default=30.0)
     worker.add_argument("--log-level", default="INFO")
     status = commands.add_parser("status", help="queues by status, workers and health")
-    status.add_argument("--storage", required=True, help="sqlite:///PATH")
+    status.add_argument("--storage", required=True, help=SUPPORTED)
     status.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser
 

@@ -30,6 +30,8 @@ from typing import Any, TypeVar
 from uno.jobs.errors import JobDecodeError, StorageUnavailableError
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
+from uno.jobs.storage.codec import encode_element as _encode_element
+from uno.jobs.storage.codec import encode_job as _encode
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,7 +57,6 @@ COMMIT;
 """
 _WAITING = (JobStatus.PENDING.value, JobStatus.RETRYING.value)
 _FINISHED = tuple(sorted(s.value for s in FINISHED_STATUSES))
-_VALUE_FIELDS = ("args", "kwargs", "result", "metadata", "tags")
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
 
@@ -66,28 +67,6 @@ def _ts(moment: datetime) -> float:
 
 def _marks(values: Sequence[Any]) -> str:
     return ",".join("?" * len(values))
-
-
-def _encode(job: Job) -> str:
-    """``json.dumps(job.to_dict())``, or ``ValueError`` naming the bad field."""
-    try:
-        return json.dumps(job.to_dict(), allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as exc:
-        for name in _VALUE_FIELDS:
-            try:
-                json.dumps(getattr(job, name), allow_nan=False)
-            except (TypeError, ValueError, RecursionError) as field_exc:
-                verb = "are" if name in ("args", "kwargs", "tags") else "is"
-                msg = f"job {name} {verb} not JSON-serialisable: {field_exc}"
-                raise ValueError(msg) from field_exc
-        raise ValueError(f"job {job.id} is not JSON-serialisable: {exc}") from exc
-
-
-def _encode_element(index: int, job: Job) -> str:
-    try:
-        return _encode(job)
-    except ValueError as exc:
-        raise ValueError(f"job {index} of the batch: {exc}") from exc
 
 
 def _decode(job_id: str, data: str) -> tuple[Job, dict[str, Any]]:
