@@ -73,6 +73,19 @@ def _decode_rows(rows: Iterable[Any]) -> list[Job]:
     return jobs
 
 
+async def _keep_session(conn: Any) -> None:
+    """No reset query on release (asyncpg's default costs a round trip per call):
+    the store's statements leave no session state (no LISTEN, cursors or session locks)."""
+
+
+async def _release(pool: Any, conn: Any) -> None:
+    """Give ``conn`` back; a connection that died is terminated and replaced by the pool."""
+    try:
+        await pool.release(conn)
+    except Exception as exc:
+        logger.debug("released a broken connection: %s: %s", type(exc).__name__, exc)
+
+
 def _row(job: Job, data: str) -> tuple[Any, ...]:
     return (job.id, job.queue_name, job.status.value, int(job.priority), job.due_at,
             job.updated_at, job.worker_id, data)
@@ -118,7 +131,8 @@ class PostgresJobStorage(JobStorage):
             if self._pool is None:
                 try:
                     pool = await asyncpg.create_pool(self.dsn, min_size=1,
-                                                     max_size=self.pool_size, **self._settings)
+                                                     max_size=self.pool_size, reset=_keep_session,
+                                                     **self._settings)
                 except sql.CONNECTION_ERRORS as exc:
                     raise self._unavailable(exc) from exc
                 try:
@@ -137,8 +151,14 @@ class PostgresJobStorage(JobStorage):
         pool = await self._get_pool()
         for attempt in (1, 2):
             try:
-                async with pool.acquire() as conn:
+                conn = await pool.acquire()
+                try:
                     return await getattr(conn, method)(query, *args)
+                except sql.CONNECTION_ERRORS:
+                    conn.terminate()  # the pool opens a fresh one on the next acquire
+                    raise
+                finally:
+                    await _release(pool, conn)
             except sql.CONNECTION_ERRORS as exc:
                 if retry and attempt == 1:
                     continue

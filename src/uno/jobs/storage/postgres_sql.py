@@ -14,6 +14,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
     asyncpg.PostgresConnectionError,  # class 08: the connection is gone
     asyncpg.InterfaceError,  # "connection is closed"
+    asyncpg.InternalClientError,  # a connection killed while idle: "another operation ..."
     asyncpg.exceptions.AdminShutdownError,  # pg_terminate_backend, server shutdown
     asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.CannotConnectNowError,  # starting up / shutting down
