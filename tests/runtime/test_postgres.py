@@ -9,8 +9,8 @@ import asyncio
 from datetime import timedelta
 
 import asyncpg
-from postgres_support import DSN
 
+from postgres_support import DSN
 from uno.jobs import Job, JobStatus, PostgresJobStorage
 from uno.jobs.errors import StorageUnavailableError
 from uno.jobs.storage.url import storage_from_url
