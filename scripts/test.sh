@@ -8,5 +8,7 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 . "$(dirname "$0")/setup-env.sh" test
+# PostgreSQL (issue 12): the server at 127.0.0.1:5432, or a throwaway cluster
+. scripts/test-postgres.sh
 ruff check src tests examples benchmarks
-exec python -m pytest -q -p no:cacheprovider "$@"
+python -m pytest -q -p no:cacheprovider "$@"  # not exec: test-postgres.sh's exit trap runs
