@@ -25,6 +25,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from uno.jobs.errors import StorageUnavailableError
 from uno.jobs.manager import JobManager
 from uno.jobs.storage.url import SUPPORTED, storage_from_url
 from uno.jobs.worker import AsyncWorker
@@ -55,12 +56,31 @@ async def run_worker(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if not await open_when_reachable(manager, stop):
+        return 0
     async with manager:
         manager.logger.info("worker process serving queues %s", ",".join(queues))
         await stop.wait()
         manager.logger.info("shutting down: finishing in-flight jobs")
     await manager.storage.close()
     return 0
+
+
+async def open_when_reachable(manager: JobManager, stop: asyncio.Event) -> bool:
+    """Open the store, retrying with backoff (0.5 s doubling to 30 s) while it
+    is unavailable (a worker may start before its database); False if stopped first."""
+    delay = 0.5
+    while True:
+        try:
+            await manager.storage.open()
+            return True
+        except StorageUnavailableError as exc:
+            manager.logger.warning("%s; retrying in %.1fs", exc, delay)
+        try:
+            await asyncio.wait_for(stop.wait(), delay)
+            return False
+        except TimeoutError:
+            delay = min(delay * 2, 30.0)
 
 
 def build_parser() -> argparse.ArgumentParser:
