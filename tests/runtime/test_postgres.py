@@ -81,10 +81,34 @@ class PostgresStoreTests(RuntimeCase):
         await self.new_storage().add(Job(task_name="t"))  # another connection, as elsewhere
         await asyncio.wait_for(woken.wait(), 5)
 
-    async def test_jobs_complete_while_their_connections_are_terminated(self) -> None:
+    async def test_wake_ups_resume_after_the_listening_connection_is_killed(self) -> None:
+        storage, app = self.named_storage()
+        woken = asyncio.Event()
+        storage.on_work_available(woken.set)
+        await storage.open()
+        await asyncio.wait_for(woken.wait(), 5)
+        woken.clear()
+        await self.terminate(app)
+        await asyncio.wait_for(woken.wait(), 10)  # listening again (and waking, just in case)
+        woken.clear()
+        await self.new_storage().add(Job(task_name="t"))
+        await asyncio.wait_for(woken.wait(), 5)
+
+    def named_storage(self) -> tuple[PostgresJobStorage, str]:
+        """A store on the test's schema whose sessions carry their own application_name."""
         app = f"uno_jobs_{self.pg_schema}"
         storage = PostgresJobStorage(f"{DSN}?application_name={app}", schema=self.pg_schema)
         self._storages.append(storage)
+        return storage, app
+
+    async def terminate(self, app: str) -> int:
+        """``pg_terminate_backend`` on every session of ``app``; how many there were."""
+        admin = await self.admin()
+        return await admin.fetchval("SELECT count(pg_terminate_backend(pid))"
+                                    " FROM pg_stat_activity WHERE application_name = $1", app)
+
+    async def test_jobs_complete_while_their_connections_are_terminated(self) -> None:
+        storage, app = self.named_storage()
         # a claim whose answer is lost goes back to pending after the stall timeout
         m = self.manager(storage=storage, workers=[fast_worker(concurrency=8)],
                          stall_timeout=timedelta(seconds=5))
@@ -94,15 +118,11 @@ class PostgresStoreTests(RuntimeCase):
             await asyncio.sleep(0.02)
             return n * 2
 
-        admin = await self.admin()
         async with m:
             ids = (await m.enqueue_many("work", [[n] for n in range(300)])).value
             for _ in range(3):
                 await asyncio.sleep(0.15)
-                killed = await admin.fetchval(
-                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                    " WHERE application_name = $1", app)
-                self.assertGreater(killed, 0)
+                self.assertGreater(await self.terminate(app), 0)
             jobs = [await self.finished(m, job_id, timeout=30) for job_id in ids]
         self.assertEqual({job.status for job in jobs}, {JobStatus.COMPLETED})
         self.assertEqual([job.result for job in jobs], [n * 2 for n in range(300)])
