@@ -208,13 +208,14 @@ class PostgresJobStorage(JobStorage):
         return _decode(row) if row is not None else None
 
     async def update(self, job: Job) -> None:
-        if not await self._call("fetchval", self._sql.update, *_row(job, encode_job(job))):
+        if not _count(await self._call("execute", self._sql.update, *_row(job, encode_job(job)))):
             raise KeyError(f"no job with id {job.id!r}")
 
     async def transition(self, job: Job, expected: Collection[JobStatus]) -> bool:
         wanted = [JobStatus(status).value for status in expected]
-        return bool(wanted) and bool(await self._call(
-            "fetchval", self._sql.transition, *_row(job, encode_job(job)), wanted, retry=False))
+        return bool(wanted) and _count(await self._call(
+            "execute", self._sql.transition, *_row(job, encode_job(job)), wanted,
+            retry=False)) == 1
 
     async def claim_next(self, queues: Sequence[str], worker_id: str, now: datetime) -> Job | None:
         claimed = await self.claim_batch(queues, worker_id, now, 1)

@@ -11,7 +11,10 @@ A job row keeps what queries need as columns (``status``, ``worker_id`` and
 ``updated_at`` are authoritative there: claims and heartbeats touch only
 columns) and the rest as ``data``, ``json.dumps(job.to_dict())``. A trigger
 notifies ``channel(schema)`` whenever a job becomes or stays waiting, with the
-queue name as payload: idle workers in other processes wake at once.
+queue name as payload: idle workers in other processes wake at once. Queues
+that ever held a job are kept in ``queues`` (by the inserts, and by a trigger
+when an update moves a job to another queue), so lifecycle updates stay one
+plain ``UPDATE``.
 """
 
 from __future__ import annotations
@@ -53,6 +56,14 @@ END $$;
 CREATE TRIGGER jobs_notify_work AFTER INSERT OR UPDATE OF status, due_at ON {s}.jobs
     FOR EACH ROW WHEN (NEW.status IN ('pending', 'retrying'))
     EXECUTE FUNCTION {s}.notify_work();
+CREATE FUNCTION {s}.remember_queue() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {s}.queues VALUES (NEW.queue_name) ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER jobs_remember_queue AFTER UPDATE OF queue_name ON {s}.jobs
+    FOR EACH ROW WHEN (OLD.queue_name IS DISTINCT FROM NEW.queue_name)
+    EXECUTE FUNCTION {s}.remember_queue();
 """),
 )
 

@@ -44,12 +44,8 @@ class Statements:
         self.get = f"SELECT {_READ} FROM {s}.jobs WHERE id = $1"
         set_all = ("SET queue_name = $2, status = $3, priority = $4, due_at = $5,"
                    " updated_at = $6, worker_id = $7, data = $8, error = NULL")
-        self.update = (f"WITH changed AS (UPDATE {s}.jobs {set_all} WHERE id = $1"
-                       " RETURNING queue_name), remembered AS (" + remember_queue
-                       + ") SELECT count(*) FROM changed")
-        self.transition = (f"WITH changed AS (UPDATE {s}.jobs {set_all} WHERE id = $1"
-                           " AND status = ANY($9::text[]) RETURNING queue_name),"
-                           " remembered AS (" + remember_queue + ") SELECT count(*) FROM changed")
+        self.update = f"UPDATE {s}.jobs {set_all} WHERE id = $1"
+        self.transition = f"UPDATE {s}.jobs {set_all} WHERE id = $1 AND status = ANY($9::text[])"
         self.claim = (
             f"WITH next AS (SELECT id FROM {s}.jobs WHERE {_WAITING}"
             f" AND queue_name = ANY({serving}) AND due_at <= $2"
