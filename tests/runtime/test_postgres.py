@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import asyncpg
 
 from postgres_support import DSN
 from uno.jobs import Job, JobStatus, PostgresJobStorage
-from uno.jobs.errors import StorageUnavailableError
+from uno.jobs.errors import StorageError, StorageUnavailableError
 from uno.jobs.storage.url import storage_from_url
 
 from .support import RuntimeCase, fast_worker
@@ -49,6 +50,24 @@ class PostgresStoreTests(RuntimeCase):
     async def test_describe_names_the_store_without_its_password(self) -> None:
         store = PostgresJobStorage("postgresql://app:s3cret@db.internal:6543/jobs", "work")
         self.assertEqual(store.describe(), "postgresql://app@db.internal:6543/jobs (schema work)")
+
+    async def test_a_key_value_dsn_is_not_shown(self) -> None:
+        store = PostgresJobStorage("host=db user=app password=s3cret dbname=jobs")
+        self.assertEqual(store.describe(), "postgresql (schema uno_jobs)")
+
+    async def test_a_schema_it_may_not_create_is_a_storage_error(self) -> None:
+        admin = await self.admin()
+        role = f"r_{self.pg_schema}"
+        await admin.execute(f"CREATE ROLE {role} LOGIN")
+        self.addAsyncCleanup(admin.execute, f"DROP ROLE {role}")
+        url = urlsplit(DSN)
+        store = PostgresJobStorage(url._replace(netloc=f"{role}@{url.hostname}:{url.port or 5432}"
+                                                ).geturl(), schema=self.pg_schema)
+        with self.assertRaises(StorageError) as caught:
+            await store.open()
+        self.assertNotIsInstance(caught.exception, StorageUnavailableError)
+        self.assertIn("cannot create or migrate the schema", str(caught.exception))
+        await store.close()
 
     async def test_bad_schema_name_is_refused(self) -> None:
         for bad in ("Upper", "drop table x;", "pg_jobs", ""):

@@ -32,7 +32,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise ImportError("PostgresJobStorage needs asyncpg: pip install 'uno-jobs-otel[postgres]'"
                       ) from exc
 
-from uno.jobs.errors import JobDecodeError, StorageUnavailableError
+from uno.jobs.errors import JobDecodeError, StorageError, StorageUnavailableError
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
 from uno.jobs.storage import postgres_sql as sql
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 _WAITING = [JobStatus.PENDING.value, JobStatus.RETRYING.value]
 _FINISHED = sorted(s.value for s in FINISHED_STATUSES)
 _STATUSES = {s.value: s for s in JobStatus}
+CONNECT_TIMEOUT = 10.0  # seconds to open a connection (asyncpg's default is 60)
 
 
 def _count(status: str) -> int:
@@ -100,8 +101,9 @@ class PostgresJobStorage(JobStorage):
         self.pool_size = pool_size
         self._sql = sql.Statements(self.schema, channel(self.schema))
         # names this store's sessions in pg_stat_activity, unless the DSN does
-        self._settings = ({} if "application_name=" in dsn
-                          else {"server_settings": {"application_name": "uno_jobs"}})
+        self._settings: dict[str, Any] = {"timeout": CONNECT_TIMEOUT}
+        if "application_name=" not in dsn:
+            self._settings["server_settings"] = {"application_name": "uno_jobs"}
         self._pool: Any = None
         self._opening = asyncio.Lock()
         self._listener = WorkListener(self._connect, channel(self.schema), name=self.describe(),
@@ -116,6 +118,8 @@ class PostgresJobStorage(JobStorage):
             where += f"{url.hostname or ''}{':' + str(url.port) if url.port else ''}{url.path}"
         except ValueError:
             where = "postgresql"
+        if not self.dsn.startswith(("postgresql://", "postgres://")):
+            where = "postgresql"  # a key=value DSN may hold a password: name no part of it
         return f"{where} (schema {self.schema})"
 
     def _unavailable(self, exc: BaseException) -> StorageUnavailableError:
@@ -138,8 +142,13 @@ class PostgresJobStorage(JobStorage):
                 try:
                     async with pool.acquire() as conn:
                         await migrate(conn, self.schema)
-                except BaseException:
-                    await pool.close()
+                except BaseException as exc:
+                    pool.terminate()
+                    if isinstance(exc, sql.CONNECTION_ERRORS):
+                        raise self._unavailable(exc) from exc
+                    if isinstance(exc, asyncpg.PostgresError):
+                        raise StorageError(f"{self.describe()}: cannot create or migrate the "
+                                           f"schema: {type(exc).__name__}: {exc}") from exc
                     raise
                 self._pool = pool
                 self._listener.start()
