@@ -36,5 +36,7 @@ if [ -z "${UNO_JOBS_TEST_REDIS_URL:-}" ] && ! redis_answers 127.0.0.1 6379; then
   export UNO_JOBS_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
 fi
 
+# PostgreSQL (issue 12): the server at 127.0.0.1:5432, or a throwaway cluster
+. scripts/test-postgres.sh
 ruff check src tests examples benchmarks
-exec python -m pytest -q -p no:cacheprovider "$@"
+python -m pytest -q -p no:cacheprovider "$@"  # not exec: test-postgres.sh's exit trap runs

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from postgres_support import drop_schema, new_schema, require_postgres
 from uno.jobs.errors import JobDecodeError
 from uno.jobs.job import Job, JobStatus, Priority
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
@@ -41,23 +42,31 @@ def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
         _loop = None
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture(params=["memory", "sqlite", "postgres", "redis"])
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStorage]:
+    schema = None
     if request.param == "memory":
-        from uno.jobs.storage.memory import InMemoryJobStorage
-
         store: JobStorage = InMemoryJobStorage()
     elif request.param == "redis":
         from redis_support import drop_redis_keys, new_redis_storage
 
         store = new_redis_storage()
         request.addfinalizer(lambda: drop_redis_keys(store.prefix))
-    else:
+    elif request.param == "sqlite":
         store = SQLiteJobStorage(tmp_path / "jobs.db")
+    else:
+        from uno.jobs.storage.postgres import PostgresJobStorage
+
+        schema = new_schema()
+        store = PostgresJobStorage(require_postgres(), schema=schema)
     run(store.open())
-    yield store
-    run(store.close())
-    run(store.close())  # idempotent
+    try:
+        yield store
+    finally:
+        run(store.close())
+        run(store.close())  # idempotent
+        if schema is not None:
+            run(drop_schema(schema))
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@ managers built on it (stopped and closed after each test), and small helpers.
 
 Subclass :class:`RuntimeCase` for in-memory storage; subclass that class again
 with ``storage_kind = "sqlite"`` to run the same tests against a SQLite file,
-or ``storage_kind = "redis"`` against the test Redis (a key prefix per test).
+``"postgres"`` (a schema of its own per test, dropped after it) or ``"redis"``
+(the test Redis, a key prefix per test).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from postgres_support import drop_schema, new_schema, require_postgres
 from uno.jobs import (
     AsyncWorker,
     InMemoryJobStorage,
@@ -25,6 +27,7 @@ from uno.jobs import (
     JobManager,
     JobStatus,
     JobStorage,
+    PostgresJobStorage,
     SQLiteJobStorage,
 )
 
@@ -48,6 +51,7 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
         self._storages: list[JobStorage] = []
         self._managers: list[JobManager] = []
         self.redis_prefix = f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
+        self.pg_schema = new_schema() if self.storage_kind == "postgres" else None
         self.storage = self.new_storage()
 
     async def asyncTearDown(self) -> None:
@@ -55,6 +59,8 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
             await manager.stop()
         for storage in self._storages:
             await storage.close()
+        if self.pg_schema is not None:
+            await drop_schema(self.pg_schema)
         self._tmp.cleanup()
         if self.storage_kind == "redis":
             from redis_support import drop_redis_keys
@@ -72,6 +78,8 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
             from redis_support import new_redis_storage
 
             storage = new_redis_storage(self.redis_prefix)
+        elif self.storage_kind == "postgres":
+            storage = PostgresJobStorage(require_postgres(), schema=self.pg_schema)
         else:
             storage = SQLiteJobStorage(self.db_path)
         self._storages.append(storage)

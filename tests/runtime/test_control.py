@@ -222,3 +222,7 @@ class SQLiteControlTests(ControlTests):
 
 class RedisControlTests(ControlTests):
     storage_kind = "redis"
+
+
+class PostgresControlTests(ControlTests):
+    storage_kind = "postgres"

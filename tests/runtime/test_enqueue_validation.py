@@ -159,3 +159,7 @@ class TaskRegistrationTests(RuntimeCase):
 
 class RedisEnqueueValidationTests(EnqueueValidationTests):
     storage_kind = "redis"
+
+
+class PostgresEnqueueValidationTests(EnqueueValidationTests):
+    storage_kind = "postgres"

@@ -127,3 +127,7 @@ class AbandonedClaimTests(RuntimeCase):
 
 class RedisMaintenanceTests(MaintenanceTests):
     storage_kind = "redis"
+
+
+class PostgresMaintenanceTests(MaintenanceTests):
+    storage_kind = "postgres"

@@ -92,3 +92,7 @@ class SQLiteOrderingTests(OrderingTests):
 
 class RedisOrderingTests(OrderingTests):
     storage_kind = "redis"
+
+
+class PostgresOrderingTests(OrderingTests):
+    storage_kind = "postgres"

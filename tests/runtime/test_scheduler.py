@@ -193,3 +193,7 @@ class SQLiteSchedulerTests(SchedulerTests):
 
 class RedisSchedulerTests(SchedulerTests):
     storage_kind = "redis"
+
+
+class PostgresSchedulerTests(SchedulerTests):
+    storage_kind = "postgres"

@@ -156,3 +156,7 @@ class StoreOutageTests(RuntimeCase):
             job_id = await self.enqueue_ok(m, "work")
             job = await self.finished(m, job_id, timeout=10)
         self.assertEqual((job.status, job.result, job.retry_count), (JobStatus.COMPLETED, 2, 1))
+
+
+class PostgresSharedStoreTests(SharedStoreTests):
+    storage_kind = "postgres"

@@ -227,3 +227,7 @@ class EventLoopReuseTests(unittest.TestCase):
 
 class RedisWorkerTests(WorkerTests):
     storage_kind = "redis"
+
+
+class PostgresWorkerTests(WorkerTests):
+    storage_kind = "postgres"

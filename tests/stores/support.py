@@ -170,7 +170,20 @@ class StoreCase(unittest.IsolatedAsyncioTestCase):
         async def all_completed() -> bool:
             return await self.count(JobStatus.COMPLETED) >= jobs
 
-        await eventually(all_completed, timeout=timeout, what=f"{jobs} jobs to complete")
+        try:
+            await eventually(all_completed, timeout=timeout, what=f"{jobs} jobs to complete")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the store holds {await self.unfinished()}") from None
+
+    async def unfinished(self) -> str:
+        """Counts by status and the first unfinished jobs: what a failure message needs."""
+        counts = {f"{q}/{s.value}": n
+                  for (q, s), n in (await self.storage.count_by_queue_and_status()).items()}
+        stuck = await self.storage.list_jobs(
+            [JobStatus.PENDING, JobStatus.RESERVED, JobStatus.RUNNING, JobStatus.RETRYING], limit=5)
+        return f"{counts}; e.g. " + "; ".join(
+            f"{job.args} {job.status.value} by {job.worker_id} updated {job.updated_at:%T.%f} "
+            f"retries {job.retry_count} due {job.due_at:%T.%f}" for job in stuck)
 
     def marks(self) -> Marks:
         lines = []

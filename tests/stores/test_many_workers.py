@@ -53,7 +53,9 @@ class ManyWorkersTests(StoreCase):
         victim.wait()
         lost = victim_in_flight()
         self.assertTrue(lost)
-        await self.wait_completed(len(labels), timeout=60)
+        # 90 s: a worker killed during its own maintenance round holds the store's
+        # maintenance lease for a minute (maintenance.ROUND_LEASE_TTL)
+        await self.wait_completed(len(labels), timeout=90)
         await self.stop_workers(*survivors)
         await self.assert_each_completed_once(labels)
         marks = self.marks()

@@ -31,6 +31,7 @@ __all__ = [
     "JobManager",
     "JobStatus",
     "JobStorage",
+    "PostgresJobStorage",
     "Priority",
     "RedisJobStorage",
     "Result",
@@ -38,4 +39,7 @@ __all__ = [
     "Scheduler",
     "task",
 ]
-__getattr__, __dir__ = lazy_exports(__name__, {"RedisJobStorage": "storage.redis"}, globals())
+
+# stores whose driver is an extra: imported on first use
+_DRIVER_STORES = {"PostgresJobStorage": "storage.postgres", "RedisJobStorage": "storage.redis"}
+__getattr__, __dir__ = lazy_exports(__name__, _DRIVER_STORES, globals())

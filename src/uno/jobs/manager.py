@@ -349,7 +349,7 @@ class JobManager(JobQueries):
         to half the stall timeout (the stall sweep retries the job after that)."""
         await retry_while_unavailable(
             lambda: self.storage.update(job), give_up_after=self.stall_timeout.total_seconds() / 2,
-            what=f"{what} job {job.id} in {self.storage.describe()}", logger=self.logger)
+            what=f"{what} job {job.id}", logger=self.logger)
 
     async def wait_for_work(self, timeout: float) -> None:
         """Sleep until a job may be available here, or ``timeout`` seconds."""

@@ -66,3 +66,6 @@ def decode_jobs(rows: Iterable[tuple[Any, ...]]) -> list[Job]:
         except JobDecodeError as exc:
             logger.warning("skipping undecodable job: %s", exc)
     return jobs
+
+
+encode_element = encode_batch_job  # the PostgreSQL store's name for it
