@@ -162,3 +162,20 @@ def test_index_entries_of_a_vanished_job_are_dropped() -> None:
         assert await client.zcard(f"{store.prefix}:finished") == 0
 
     with_stores(body)
+
+
+def test_wake_ups_resume_after_the_subscription_connection_is_killed() -> None:
+    async def body(producer: RedisJobStorage, worker: RedisJobStorage) -> None:
+        woken = asyncio.Event()
+        worker.on_work_available(woken.set)
+        await asyncio.wait_for(worker._wake.subscribed.wait(), 5)
+        admin = producer._conn.client()
+        for client in await admin.client_list():  # the subscriber: the only one in pub/sub
+            if client.get("name") == f"uno-jobs:{worker.prefix}" and client.get("sub") != "0":
+                await admin.execute_command("CLIENT KILL", "ID", client["id"])
+        await asyncio.wait_for(woken.wait(), 10)  # called once it is back: work may be due
+        woken.clear()
+        await producer.add(make())
+        await asyncio.wait_for(woken.wait(), 10)
+
+    with_stores(body, count=2)

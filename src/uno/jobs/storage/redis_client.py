@@ -52,13 +52,13 @@ class RedisConnection:
         if self._client is None:
             import redis.asyncio as aioredis
             from redis.asyncio.retry import Retry
-            from redis.backoff import ExponentialWithJitterBackoff
+            from redis.backoff import EqualJitterBackoff
             from redis.exceptions import ConnectionError, TimeoutError
 
             self._client = aioredis.Redis.from_url(
                 self.url, decode_responses=True, health_check_interval=30,
                 client_name=f"uno-jobs:{self.prefix}",  # CLIENT LIST shows whose it is
-                retry=Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.02), self.retries),
+                retry=Retry(EqualJitterBackoff(cap=1.0, base=0.02), self.retries),
                 retry_on_error=[ConnectionError, TimeoutError])
             self._scripts = {name: self._client.register_script(src)
                              for name, src in SCRIPTS.items()}
