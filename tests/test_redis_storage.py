@@ -5,6 +5,7 @@ answered once when a reply is lost. Real Redis (see redis_support)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -27,9 +28,12 @@ def make(queue: str = "default", **kw: Any) -> Job:
     return Job(queue_name=queue, updated_at=T0, **kw)
 
 
-def with_stores(body: Callable[..., Awaitable[None]], count: int = 1) -> None:
-    """Run ``body(*stores)``: ``count`` handles on one fresh key prefix."""
-    prefix = f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
+def with_stores(body: Callable[..., Awaitable[None]], count: int = 1,
+                prefix: str | None = None) -> None:
+    """Run ``body(*stores)``: ``count`` handles on one key prefix, deleted after
+    (unless ``prefix`` is given: then the caller deletes it)."""
+    keep = prefix is not None
+    prefix = prefix or f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
     stores = [new_redis_storage(prefix) for _ in range(count)]
 
     async def main() -> None:
@@ -42,7 +46,8 @@ def with_stores(body: Callable[..., Awaitable[None]], count: int = 1) -> None:
     try:
         asyncio.run(main())
     finally:
-        drop_redis_keys(prefix)
+        if not keep:
+            drop_redis_keys(prefix)
 
 
 def test_batch_claims_from_two_instances_never_overlap() -> None:
@@ -179,3 +184,24 @@ def test_wake_ups_resume_after_the_subscription_connection_is_killed() -> None:
         await asyncio.wait_for(woken.wait(), 10)
 
     with_stores(body, count=2)
+
+
+def test_status_cli_reads_redis_and_never_prints_the_password(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from uno.jobs import status
+
+    async def body(store: RedisJobStorage) -> None:
+        await store.add_many([make("emails"), make("emails"), make()])
+
+    prefix = f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
+    with_stores(body, prefix=prefix)
+    try:
+        assert status.main(f"{REDIS_URL}?prefix={prefix}", as_json=True) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert {q["name"]: q["counts"]["pending"] for q in shown["queues"]} == {
+            "default": 1, "emails": 2}
+    finally:
+        drop_redis_keys(prefix)
+    assert status.main("redis://:s3cret@127.0.0.1:1/0") == 2
+    err = capsys.readouterr().err
+    assert "cannot read redis://127.0.0.1:1/0" in err and "s3cret" not in err

@@ -170,9 +170,9 @@ def main(url: str, as_json: bool = False) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        status = asyncio.run(_collect_and_close(url, storage))
+        status = asyncio.run(_collect_and_close(storage.describe(), storage))  # no password
     except Exception as exc:  # an unreadable store: say so, as a usage error
-        print(f"error: cannot read {url!r}: {exc}", file=sys.stderr)
+        print(f"error: cannot read {storage.describe()}: {exc}", file=sys.stderr)
         return 2
     if as_json:
         print(json.dumps(status.to_dict(), indent=2))
