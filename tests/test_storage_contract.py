@@ -634,3 +634,19 @@ def test_transition_stores_only_from_an_expected_status(storage: JobStorage) -> 
     assert run(storage.count_by_queue_and_status()) == {("default", JobStatus.CANCELLED): 1}
     assert not run(storage.transition(make(), [JobStatus.PENDING]))  # not stored at all
     assert not run(storage.transition(cancelled, []))
+
+
+def test_concurrent_updates_each_land_and_an_unknown_id_fails_alone(storage: JobStorage) -> None:
+    jobs = [make(args=[i]) for i in range(50)]
+    run(storage.add_many(jobs))
+    for job in jobs:
+        job.status, job.result = JobStatus.COMPLETED, job.args[0] * 2
+    ghost = make()
+
+    async def update_all() -> list[Any]:
+        return await asyncio.gather(*(storage.update(job) for job in [*jobs, ghost]),
+                                    return_exceptions=True)
+
+    outcomes = run(update_all())
+    assert outcomes[:-1] == [None] * 50 and isinstance(outcomes[-1], KeyError)
+    assert [run(storage.get(job.id)) for job in jobs] == jobs

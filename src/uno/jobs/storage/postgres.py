@@ -37,6 +37,7 @@ from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
 from uno.jobs.storage import postgres_sql as sql
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
 from uno.jobs.storage.codec import encode_element, encode_job
+from uno.jobs.storage.postgres_batch import UpdateBatcher
 from uno.jobs.storage.postgres_listen import WorkListener
 from uno.jobs.storage.postgres_schema import channel, check_schema_name, migrate
 
@@ -106,6 +107,7 @@ class PostgresJobStorage(JobStorage):
             self._settings["server_settings"] = {"application_name": "uno_jobs"}
         self._pool: Any = None
         self._opening = asyncio.Lock()
+        self._updates = UpdateBatcher(self._update_rows)
         self._listener = WorkListener(self._connect, channel(self.schema), name=self.describe(),
                                       logger=logger)
 
@@ -174,6 +176,10 @@ class PostgresJobStorage(JobStorage):
                 raise self._unavailable(exc) from exc
         raise AssertionError("unreachable")
 
+    async def _update_rows(self, columns: list[list[Any]]) -> set[str]:
+        """One statement for a batch of ``update`` calls; the ids it updated."""
+        return {row[0] for row in await self._call("fetch", self._sql.update, *columns)}
+
     async def open(self) -> None:
         await self._get_pool()
 
@@ -217,7 +223,7 @@ class PostgresJobStorage(JobStorage):
         return _decode(row) if row is not None else None
 
     async def update(self, job: Job) -> None:
-        if not _count(await self._call("execute", self._sql.update, *_row(job, encode_job(job)))):
+        if not await self._updates.update(_row(job, encode_job(job))):
             raise KeyError(f"no job with id {job.id!r}")
 
     async def transition(self, job: Job, expected: Collection[JobStatus]) -> bool:
