@@ -31,7 +31,6 @@ __all__ = [
     "JobManager",
     "JobStatus",
     "JobStorage",
-    "PostgresJobStorage",
     "Priority",
     "Result",
     "SQLiteJobStorage",
@@ -39,6 +38,7 @@ __all__ = [
     "task",
 ]
 
-# stores whose driver is an extra: imported on first use
+# stores whose driver is an extra: imported on first use (and left out of
+# __all__, so `import *` works without the extras)
 _DRIVER_STORES = {"PostgresJobStorage": "storage.postgres"}
 __getattr__, __dir__ = lazy_exports(__name__, _DRIVER_STORES, globals())
