@@ -2,8 +2,9 @@
 managers built on it (stopped and closed after each test), and small helpers.
 
 Subclass :class:`RuntimeCase` for in-memory storage; subclass that class again
-with ``storage_kind = "sqlite"`` to run the same tests against a SQLite file,
-or ``storage_kind = "redis"`` against the test Redis (a key prefix per test).
+with ``storage_kind = "sqlite"`` (or ``"postgres"``: a schema of its own per
+test, dropped after it; or ``"redis"``: a key prefix of its own per test, its
+keys deleted after it) to run the same tests against that store.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from postgres_support import drop_schema, new_schema, require_postgres
+from redis_support import drop_redis_keys, new_redis_storage
 from uno.jobs import (
     AsyncWorker,
     InMemoryJobStorage,
@@ -25,6 +28,7 @@ from uno.jobs import (
     JobManager,
     JobStatus,
     JobStorage,
+    PostgresJobStorage,
     SQLiteJobStorage,
 )
 
@@ -47,6 +51,7 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
         self.db_path = self.tmp_path / "jobs.db"
         self._storages: list[JobStorage] = []
         self._managers: list[JobManager] = []
+        self.pg_schema = new_schema() if self.storage_kind == "postgres" else None
         self.redis_prefix = f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
         self.storage = self.new_storage()
 
@@ -55,10 +60,10 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
             await manager.stop()
         for storage in self._storages:
             await storage.close()
+        if self.pg_schema is not None:
+            await drop_schema(self.pg_schema)
         self._tmp.cleanup()
         if self.storage_kind == "redis":
-            from redis_support import drop_redis_keys
-
             drop_redis_keys(self.redis_prefix)
 
     def new_storage(self) -> JobStorage:
@@ -69,9 +74,9 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
                 return self._storages[0]
             storage: JobStorage = InMemoryJobStorage()
         elif self.storage_kind == "redis":
-            from redis_support import new_redis_storage
-
             storage = new_redis_storage(self.redis_prefix)
+        elif self.storage_kind == "postgres":
+            storage = PostgresJobStorage(require_postgres(), schema=self.pg_schema)
         else:
             storage = SQLiteJobStorage(self.db_path)
         self._storages.append(storage)

@@ -76,3 +76,7 @@ class RedisEnqueueManyTests(EnqueueManyTests):
         self.assertTrue(result.is_failure)
         self.assertIn("job 1 of the batch: job args are not JSON-serialisable", result.error)
         self.assertEqual((await m.get_queue_length("maths")).value, 0)
+
+
+class PostgresEnqueueManyTests(SQLiteEnqueueManyTests):
+    storage_kind = "postgres"

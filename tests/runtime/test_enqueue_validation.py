@@ -157,5 +157,9 @@ class TaskRegistrationTests(RuntimeCase):
             m.task(timeout=-1)(noop)
 
 
+class PostgresEnqueueValidationTests(EnqueueValidationTests):
+    storage_kind = "postgres"
+
+
 class RedisEnqueueValidationTests(EnqueueValidationTests):
     storage_kind = "redis"

@@ -45,8 +45,8 @@ class OutageStorage(InMemoryJobStorage):
             raise StorageUnavailableError(f"{self.describe()}: connection lost")
 
 
-for _name in ("update", "transition", "heartbeat", "claim_batch", "find_stalled", "get",
-              "try_acquire_lease", "list_jobs"):
+for _name in ("add", "add_many", "update", "transition", "heartbeat", "claim_batch",
+              "find_stalled", "get", "try_acquire_lease", "list_jobs"):
     def _guarded(name: str = _name) -> Any:
         original = getattr(InMemoryJobStorage, name)
 
@@ -123,6 +123,17 @@ class RedisSharedStoreTests(SharedStoreTests):
 
 
 class StoreOutageTests(RuntimeCase):
+    async def test_enqueue_while_the_store_is_away_is_a_failed_result(self) -> None:
+        storage = OutageStorage()
+        m = self.manager(storage=storage)
+        m.register_task("work", lambda: None)
+        storage.down = True
+        for result in (await m.enqueue("work"), await m.enqueue_many("work", [[], []])):
+            self.assertTrue(result.is_failure)
+            self.assertIn("memory://: connection lost", result.error)
+        storage.down = False
+        self.assertEqual(await storage.count_by_queue_and_status(), {})
+
     async def test_job_finished_while_the_store_is_away_is_recorded_when_it_returns(self):
         storage = OutageStorage()
         m = self.manager(storage=storage, workers=[fast_worker()],
@@ -156,3 +167,7 @@ class StoreOutageTests(RuntimeCase):
             job_id = await self.enqueue_ok(m, "work")
             job = await self.finished(m, job_id, timeout=10)
         self.assertEqual((job.status, job.result, job.retry_count), (JobStatus.COMPLETED, 2, 1))
+
+
+class PostgresSharedStoreTests(SharedStoreTests):
+    storage_kind = "postgres"

@@ -225,5 +225,9 @@ class EventLoopReuseTests(unittest.TestCase):
             self.assertEqual(asyncio.run(session()), [1, 1, 1, 1])
 
 
+class PostgresWorkerTests(WorkerTests):
+    storage_kind = "postgres"
+
+
 class RedisWorkerTests(WorkerTests):
     storage_kind = "redis"

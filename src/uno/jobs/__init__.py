@@ -38,4 +38,8 @@ __all__ = [
     "Scheduler",
     "task",
 ]
-__getattr__, __dir__ = lazy_exports(__name__, {"RedisJobStorage": "storage.redis"}, globals())
+
+# stores whose driver is an extra: imported on first use (and left out of
+# __all__, so `import *` works without the extras)
+_DRIVER_STORES = {"PostgresJobStorage": "storage.postgres", "RedisJobStorage": "storage.redis"}
+__getattr__, __dir__ = lazy_exports(__name__, _DRIVER_STORES, globals())

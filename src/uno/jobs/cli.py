@@ -2,6 +2,7 @@
 
     python -m uno.jobs worker --storage sqlite:///jobs.db --app myapp.tasks \\
         [--queues emails,default] [--concurrency 20]
+    python -m uno.jobs worker --storage postgresql://app@db.internal:5432/app --app myapp.tasks
 
 ``--app`` names a module that registers tasks: on a module-level ``JobManager``
 (``@manager.task``) or with ``uno.jobs.task``. The worker runs those tasks
@@ -24,8 +25,9 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from uno.jobs.errors import StorageUnavailableError
 from uno.jobs.manager import JobManager
-from uno.jobs.storage.url import storage_from_url
+from uno.jobs.storage.url import SUPPORTED, storage_from_url
 from uno.jobs.worker import AsyncWorker
 
 
@@ -54,6 +56,8 @@ async def run_worker(args: argparse.Namespace) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    if not await open_when_reachable(manager, stop):
+        return 0
     async with manager:
         manager.logger.info("worker process serving queues %s", ",".join(queues))
         await stop.wait()
@@ -62,11 +66,28 @@ async def run_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+async def open_when_reachable(manager: JobManager, stop: asyncio.Event) -> bool:
+    """Open the store, retrying with backoff (0.5 s doubling to 30 s) while it
+    is unavailable (a worker may start before its database); False if stopped first."""
+    delay = 0.5
+    while True:
+        try:
+            await manager.storage.open()
+            return True
+        except StorageUnavailableError as exc:
+            manager.logger.warning("%s; retrying in %.1fs", exc, delay)
+        try:
+            await asyncio.wait_for(stop.wait(), delay)
+            return False
+        except TimeoutError:
+            delay = min(delay * 2, 30.0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m uno.jobs")
     commands = parser.add_subparsers(dest="command", required=True)
     worker = commands.add_parser("worker", help="run workers until SIGTERM/SIGINT")
-    worker.add_argument("--storage", required=True, help="sqlite:///PATH, redis://HOST:PORT/N or memory://")
+    worker.add_argument("--storage", required=True, help=SUPPORTED)
     worker.add_argument("--app", required=True, help="module that registers the tasks")
     worker.add_argument("--queues", default="default", help="comma-separated (default: default)")
     worker.add_argument("--concurrency", type=_positive_int, default=10)
@@ -74,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--shutdown-timeout", type=float, default=30.0)
     worker.add_argument("--log-level", default="INFO")
     status = commands.add_parser("status", help="queues by status, workers and health")
-    status.add_argument("--storage", required=True, help="sqlite:///PATH or redis://HOST:PORT/N")
+    status.add_argument("--storage", required=True, help=SUPPORTED)
     status.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser
 

@@ -29,7 +29,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from uno.jobs import lifecycle_log as log
-from uno.jobs.errors import NON_RETRYABLE, JobTimeoutError, ResultNotStorableError, UnknownTaskError
+from uno.jobs.errors import (
+    NON_RETRYABLE,
+    JobTimeoutError,
+    ResultNotStorableError,
+    StorageError,
+    UnknownTaskError,
+)
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus, Priority, utcnow
 from uno.jobs.maintenance import Maintenance
 from uno.jobs.queries import JobQueries
@@ -121,7 +127,7 @@ class JobManager(JobQueries):
                 retry_delay=retry_delay, timeout=timeout, metadata=metadata, tags=tags,
             )
             await self.storage.add(job)
-        except (ValueError, DuplicateJobError) as exc:
+        except (ValueError, DuplicateJobError, StorageError) as exc:
             return Result.failure(f"cannot enqueue {task_name!r}: {exc}")
         log.job_event(self.logger, "enqueued", job)
         self._work_available.set()
@@ -147,7 +153,7 @@ class JobManager(JobQueries):
             jobs = build_jobs(definition, args_list, kwargs_list, queue_name=queue_name,
                               priority=priority, scheduled_at=scheduled_at, metadata=metadata)
             await self.storage.add_many(jobs)
-        except (ValueError, DuplicateJobError) as exc:
+        except (ValueError, DuplicateJobError, StorageError) as exc:
             return Result.failure(f"cannot enqueue {task_name!r}: {exc}")
         for job in jobs:
             log.job_event(self.logger, "enqueued", job)
@@ -349,7 +355,7 @@ class JobManager(JobQueries):
         to half the stall timeout (the stall sweep retries the job after that)."""
         await retry_while_unavailable(
             lambda: self.storage.update(job), give_up_after=self.stall_timeout.total_seconds() / 2,
-            what=f"{what} job {job.id} in {self.storage.describe()}", logger=self.logger)
+            what=f"{what} job {job.id}", logger=self.logger)
 
     async def wait_for_work(self, timeout: float) -> None:
         """Sleep until a job may be available here, or ``timeout`` seconds."""

@@ -32,7 +32,7 @@ from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
 from uno.jobs.storage.codec import decode_job as _decode
 from uno.jobs.storage.codec import decode_jobs as _decode_rows
-from uno.jobs.storage.codec import encode_batch_job as _encode_element
+from uno.jobs.storage.codec import encode_element as _encode_element
 from uno.jobs.storage.codec import encode_job as _encode
 
 logger = logging.getLogger(__name__)
