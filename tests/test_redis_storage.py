@@ -151,6 +151,8 @@ def test_storage_url_and_describe() -> None:
     assert isinstance(named, RedisJobStorage) and named.prefix == "app_1"
     assert named.describe() == "redis://127.0.0.1:6379/2 (prefix app_1)"
     assert named.url == "redis://:pw@127.0.0.1:6379/2?socket_timeout=3"
+    assert storage_from_url("unix://:pw@/run/redis.sock?db=1").describe() == (
+        "unix:///run/redis.sock (prefix uno_jobs)")
     with pytest.raises(ValueError, match=r"empty \?prefix="):
         storage_from_url("redis://127.0.0.1:6379/0?prefix=")
 

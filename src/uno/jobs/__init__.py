@@ -32,7 +32,6 @@ __all__ = [
     "JobStatus",
     "JobStorage",
     "Priority",
-    "RedisJobStorage",
     "Result",
     "SQLiteJobStorage",
     "Scheduler",

@@ -43,6 +43,8 @@ class RedisConnection:
 
     def describe(self) -> str:
         parts = urlsplit(self.url)
+        if parts.scheme == "unix":
+            return f"unix://{parts.path} (prefix {self.prefix})"
         host = parts.hostname or "localhost"
         db = parts.path.lstrip("/") or "0"
         return f"{parts.scheme}://{host}:{parts.port or 6379}/{db} (prefix {self.prefix})"
