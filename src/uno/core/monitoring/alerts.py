@@ -33,10 +33,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from uno.jobs.monitoring.job_metrics import JobMetrics
+from uno.core.monitoring.default_metrics import DefaultMetrics, default_metrics
 
 Condition = Callable[[], "bool | Awaitable[bool]"]
 AlertCallback = Callable[["Alert"], "Any"]
@@ -81,7 +80,7 @@ def _seconds(interval: timedelta | float) -> float:
 
 
 class AlertManager:
-    def __init__(self, metrics: JobMetrics | None = None, logger: logging.Logger | None = None,
+    def __init__(self, metrics: DefaultMetrics | None = None, logger: logging.Logger | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._metrics = metrics
         self.logger = logger or logging.getLogger("uno.jobs.alerts")
@@ -91,11 +90,9 @@ class AlertManager:
         self._task: asyncio.Task[None] | None = None
 
     @property
-    def metrics(self) -> JobMetrics:
+    def metrics(self) -> DefaultMetrics:
         if self._metrics is None:
-            from uno.jobs.monitoring.job_metrics import default_job_metrics  # noqa: PLC0415
-
-            self._metrics = default_job_metrics()
+            self._metrics = default_metrics()
         return self._metrics
 
     @property

@@ -16,7 +16,7 @@ from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
 
 from uno.core.monitoring.local_view import GaugeReader, LocalView, MetricView, freeze
-from uno.jobs.monitoring.semconv import DEFAULT_NAMESPACE, InstrumentKind, MetricSpec
+from uno.core.monitoring.spec import DEFAULT_NAMESPACE, InstrumentKind, MetricSpec
 
 SCOPE_NAME = "uno.jobs.monitoring"
 SCOPE_VERSION = "0.1.0"

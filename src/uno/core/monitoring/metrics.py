@@ -24,9 +24,10 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
+from uno.core.monitoring.default_metrics import default_metrics
 from uno.core.monitoring.instruments import MetricsManager
 from uno.core.monitoring.local_view import HistogramPoint, MetricView
-from uno.jobs.monitoring.semconv import InstrumentKind
+from uno.core.monitoring.spec import InstrumentKind
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -121,9 +122,7 @@ class PrometheusMetricsExporter:
 
     def __init__(self, metrics_manager: MetricsManager | None = None) -> None:
         if metrics_manager is None:
-            from uno.jobs.monitoring.job_metrics import default_job_metrics  # noqa: PLC0415
-
-            metrics_manager = default_job_metrics().metrics_manager
+            metrics_manager = default_metrics().metrics_manager
         self.metrics_manager = metrics_manager
         self._registry = CollectorRegistry(auto_describe=False)
         self._registry.register(_ViewCollector(metrics_manager))

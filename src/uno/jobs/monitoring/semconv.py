@@ -13,11 +13,12 @@ Prometheus they read ``uno_jobs_job_enqueued_total``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
 from typing import Final
 
-DEFAULT_NAMESPACE: Final = "uno_jobs"
+from uno.core.monitoring.spec import DEFAULT_NAMESPACE as DEFAULT_NAMESPACE
+from uno.core.monitoring.spec import InstrumentKind as InstrumentKind
+from uno.core.monitoring.spec import MetricSpec as MetricSpec
+
 MESSAGING_SYSTEM: Final = "uno_jobs"
 
 # --- metric attribute keys (the seed's labels; bounded values only) ---
@@ -55,30 +56,6 @@ SPAN_WAIT_TIME: Final = "uno_jobs.job.wait_time"
 
 EXECUTION_TIME_BUCKETS: Final = (0.01, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 600.0)
 WAIT_TIME_BUCKETS: Final = EXECUTION_TIME_BUCKETS + (1800.0, 3600.0)
-
-
-class InstrumentKind(Enum):
-    COUNTER = "counter"
-    HISTOGRAM = "histogram"
-    OBSERVABLE_GAUGE = "observable_gauge"
-    OBSERVABLE_COUNTER = "observable_counter"
-
-
-@dataclass(frozen=True, slots=True)
-class MetricSpec:
-    """One metric: its short name (without namespace), kind, unit, description,
-    attribute keys and, for histograms, explicit bucket bounds."""
-
-    name: str
-    kind: InstrumentKind
-    unit: str
-    description: str
-    attributes: tuple[str, ...]
-    buckets: tuple[float, ...] | None = None
-    namespaced: bool = True  # False: a semantic-convention name, used as is
-
-    def full_name(self, namespace: str = DEFAULT_NAMESPACE) -> str:
-        return f"{namespace}.{self.name}" if namespace and self.namespaced else self.name
 
 
 _C, _H, _G = InstrumentKind.COUNTER, InstrumentKind.HISTOGRAM, InstrumentKind.OBSERVABLE_GAUGE
