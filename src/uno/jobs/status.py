@@ -5,7 +5,7 @@
 
 For each queue: the jobs by status, whether it is paused, how long its
 longest-waiting due job has waited, and its health (``JobQueueHealthCheck``
-with default thresholds, when the monitoring package is importable). Workers
+with default thresholds; its module loads no OpenTelemetry). Workers
 are those holding RUNNING or RESERVED jobs now, with how many of each: a store
 does not know about idle workers in other processes.
 
@@ -25,6 +25,7 @@ from typing import Any
 
 from uno.jobs.job import JobStatus, utcnow
 from uno.jobs.manager import JobManager
+from uno.jobs.monitoring.health_checks import JobQueueHealthCheck
 from uno.jobs.storage.base import JobStorage
 from uno.jobs.storage.sqlite import SQLiteJobStorage
 from uno.jobs.storage.url import storage_from_url
@@ -109,10 +110,6 @@ async def _workers(storage: JobStorage, holding: int) -> list[WorkerStatus]:
 
 
 async def _add_health(manager: JobManager, queues: list[QueueStatus]) -> None:
-    try:
-        from uno.jobs.monitoring.health import JobQueueHealthCheck
-    except ImportError:  # the monitoring package is optional here
-        return
     for queue in queues:
         try:
             result = await JobQueueHealthCheck(manager, queue.name).check_health()
