@@ -29,7 +29,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from uno.jobs import lifecycle_log as log
-from uno.jobs.errors import NON_RETRYABLE, JobTimeoutError, ResultNotStorableError, UnknownTaskError
+from uno.jobs.errors import (
+    NON_RETRYABLE,
+    JobInterruptedError,
+    JobTimeoutError,
+    ResultNotStorableError,
+    UnknownTaskError,
+)
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus, Priority, utcnow
 from uno.jobs.maintenance import Maintenance
 from uno.jobs.queries import JobQueries
@@ -187,6 +193,26 @@ class JobManager(JobQueries):
                 raise JobTimeoutError(f"job exceeded its timeout of {job.timeout}") from None
             raise
 
+    async def run_claimed_job(self, job: Job, worker_name: str) -> Job:
+        """Take a claimed job through the lifecycle: start, execute, complete or fail.
+
+        Each step is a method call (instrumentation wraps them). A value completes
+        the job (or fails it when the result cannot be stored); an exception,
+        ``SystemExit`` or ``KeyboardInterrupt`` (from a thread handler) fails it;
+        cancellation fails it with ``JobInterruptedError`` and propagates."""
+        job = await self.start_job(job, worker_name)
+        try:
+            result = await self.execute(job)
+        except asyncio.CancelledError:
+            await asyncio.shield(self.fail_job(job, JobInterruptedError("job was cancelled")))
+            raise
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:
+            return await self.fail_job(job, exc)
+        try:
+            return await self.complete_job(job, result)
+        except ResultNotStorableError as exc:
+            return await self.fail_job(job, exc)
+
     # --- control ---
 
     async def cancel_job(self, job_id: str) -> Result[bool]:
@@ -249,9 +275,7 @@ class JobManager(JobQueries):
                                             utcnow())
         if job is None:
             return Result.failure(f"job {enqueued.value} was claimed elsewhere")
-        from uno.jobs.worker.runner import run_claimed_job  # noqa: PLC0415 - import cycle
-
-        job = await run_claimed_job(self, job, "run_job_sync")
+        job = await self.run_claimed_job(job, "run_job_sync")
         if job.status is JobStatus.COMPLETED:
             return Result.success(job.result)
         return Result.failure(job.error or job.status.value)

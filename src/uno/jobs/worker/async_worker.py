@@ -25,7 +25,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from uno.jobs.job import utcnow
-from uno.jobs.worker.runner import run_claimed_job
 
 if TYPE_CHECKING:
     from uno.jobs.manager import JobManager
@@ -158,7 +157,7 @@ class AsyncWorker:
         manager = self.manager
         assert manager is not None
         try:
-            finished = await run_claimed_job(manager, job, self.name)
+            finished = await manager.run_claimed_job(job, self.name)
             self.jobs_processed += 1
             if finished.error is not None:
                 self.jobs_failed += 1
