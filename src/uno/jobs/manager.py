@@ -221,7 +221,7 @@ class JobManager(JobQueries):
         if job is None:
             return Result.failure(job_result.error or f"no job with id {job_id!r}")
         # not RESERVED: a worker holds that job and would start it anyway
-        if job.status not in (JobStatus.PENDING, JobStatus.RETRYING):
+        if not job.status.is_waiting:
             return Result.failure(f"job {job_id} is {job.status.value} and cannot be cancelled")
         job.status, job.completed_at, job.updated_at = JobStatus.CANCELLED, utcnow(), utcnow()
         await self.storage.update(job)

@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from uno.core.monitoring.default_metrics import DefaultMetrics, default_metrics
+from uno.core.timeutil import to_seconds
 
 Condition = Callable[[], "bool | Awaitable[bool]"]
 AlertCallback = Callable[["Alert"], "Any"]
@@ -73,10 +74,6 @@ def _callbacks(value: AlertCallback | list[AlertCallback] | None) -> list[AlertC
     if value is None:
         return []
     return list(value) if isinstance(value, list | tuple) else [value]
-
-
-def _seconds(interval: timedelta | float) -> float:
-    return interval.total_seconds() if isinstance(interval, timedelta) else float(interval)
 
 
 class AlertManager:
@@ -145,9 +142,7 @@ class AlertManager:
         """Evaluate at once, then every ``interval`` in a background task."""
         if self._task is not None and not self._task.done():
             return
-        seconds = _seconds(interval)
-        if seconds <= 0:
-            raise ValueError(f"interval must be positive, got {interval!r}")
+        seconds = to_seconds(interval, "interval", positive=True)
         await self.evaluate()
         self._task = asyncio.create_task(self._loop(seconds), name="uno-jobs-alerts")
 
@@ -188,7 +183,8 @@ class AlertManager:
         now = self._clock()
         if alert.pending_since is None:
             alert.pending_since = now
-        if alert.for_duration is None or now - alert.pending_since >= _seconds(alert.for_duration):
+        held = now - alert.pending_since
+        if alert.for_duration is None or held >= to_seconds(alert.for_duration, "for_duration"):
             await self._fire(alert)
 
     async def _fire(self, alert: Alert) -> None:

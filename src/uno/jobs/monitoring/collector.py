@@ -55,6 +55,7 @@ import socket
 from datetime import datetime, timedelta
 from typing import Any
 
+from uno.core.timeutil import to_seconds
 from uno.jobs.job import utcnow
 from uno.jobs.monitoring import semconv as sc
 from uno.jobs.monitoring.gauge_values import (
@@ -71,10 +72,6 @@ MIN_LEASE_TTL = 5.0
 _QUEUE_GAUGES = (sc.QUEUE_LENGTH, sc.QUEUE_OLDEST_JOB_AGE)
 
 
-def _seconds(value: timedelta | float) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class JobMetricsCollector:
     def __init__(self, job_manager: Any, metrics: JobMetrics | None = None,
                  collection_interval: timedelta | float = timedelta(seconds=15),
@@ -82,10 +79,9 @@ class JobMetricsCollector:
                  exclusive_queue_gauges: bool = True,
                  lease_ttl: timedelta | float | None = None,
                  holder_id: str | None = None) -> None:
-        seconds = _seconds(collection_interval)
-        if seconds <= 0:
-            raise ValueError(f"collection_interval must be positive, got {collection_interval!r}")
-        ttl = max(3 * seconds, MIN_LEASE_TTL) if lease_ttl is None else _seconds(lease_ttl)
+        seconds = to_seconds(collection_interval, "collection_interval", positive=True)
+        ttl = (max(3 * seconds, MIN_LEASE_TTL) if lease_ttl is None
+               else to_seconds(lease_ttl, "lease_ttl", positive=True))
         if ttl <= seconds:
             raise ValueError(f"lease_ttl must exceed collection_interval, got {lease_ttl!r}")
         self.job_manager = job_manager

@@ -15,23 +15,21 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from uno.jobs.job import JobStatus
 from uno.jobs.monitoring import semconv as sc
 from uno.jobs.monitoring.job_metrics import GaugeValues, Since
+from uno.jobs.queue_counts import StoreCounts, queue_counts
 
 
 def _key(**attributes: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(attributes.items()))
 
 
-def queue_length_values(queues: set[str], counts: dict[tuple[str, JobStatus], int]
-                        ) -> GaugeValues:
+def queue_length_values(queues: set[str], counts: StoreCounts) -> GaugeValues:
     """Every queue x every status (zeros included), from storage counts."""
-    names = set(queues) | {queue for queue, _status in counts}
     return {
-        _key(**{sc.ATTR_QUEUE: queue, sc.ATTR_STATUS: status.value}):
-            float(counts.get((queue, status), 0))
-        for queue in names for status in JobStatus
+        _key(**{sc.ATTR_QUEUE: queue, sc.ATTR_STATUS: status.value}): float(count)
+        for queue, view in queue_counts(counts, queues).items()
+        for status, count in view.by_status.items()
     }
 
 

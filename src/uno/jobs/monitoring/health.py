@@ -38,6 +38,7 @@ from uno.core.monitoring.health import (
     HealthStatus,
     SystemHealth,
 )
+from uno.core.timeutil import to_seconds
 from uno.jobs.monitoring.health_checks import (
     JobQueueHealthCheck,
     SchedulerHealthCheck,
@@ -70,10 +71,7 @@ class JobSystemHealthChecker:
                  metrics: JobMetrics | None = None, logger: logging.Logger | None = None, *,
                  queue_thresholds: QueueThresholds | None = None,
                  check_timeout: float = 10.0) -> None:
-        seconds = (check_interval.total_seconds() if isinstance(check_interval, timedelta)
-                   else float(check_interval))
-        if seconds <= 0:
-            raise ValueError(f"check_interval must be positive, got {check_interval!r}")
+        seconds = to_seconds(check_interval, "check_interval", positive=True)
         self.job_manager = job_manager
         self.check_interval = seconds
         self.check_timeout = check_timeout

@@ -22,9 +22,8 @@ from typing import Any
 
 from uno.core.monitoring.health import HealthCheck, HealthCheckResult, HealthStatus, worst
 from uno.jobs.job import JobStatus, utcnow
+from uno.jobs.queue_counts import queue_counts
 
-_WAITING = (JobStatus.PENDING, JobStatus.RETRYING)
-_FAILED = (JobStatus.FAILED, JobStatus.TIMEOUT)
 _MAX_LISTED_JOBS = 10
 _DEFAULT_INACTIVITY = timedelta(minutes=30)
 
@@ -42,17 +41,16 @@ class JobQueueHealthCheck(HealthCheck):
     async def check_health(self) -> HealthCheckResult:
         storage, queue = self.job_manager.storage, self.queue_name
         counts = await storage.count_by_queue_and_status()
-        by_status = {s.value: counts.get((queue, s), 0) for s in JobStatus}
-        waiting = sum(counts.get((queue, s), 0) for s in _WAITING)
-        failed = sum(counts.get((queue, s), 0) for s in _FAILED)
+        view = queue_counts(counts, [queue])[queue]
+        waiting, failed = view.waiting, view.failed
         stalled: list[str] = []
-        if self.alert_on_stalled_jobs and by_status[JobStatus.RUNNING.value]:
+        if self.alert_on_stalled_jobs and view.by_status[JobStatus.RUNNING]:
             cutoff = utcnow() - self.job_manager.stall_timeout
             stalled = [j.id for j in await storage.find_stalled(cutoff) if j.queue_name == queue]
         details = {
             "queue": queue, "queue_length": waiting, "failed_jobs": failed,
             "stalled_jobs": len(stalled), "stalled_job_ids": stalled[:_MAX_LISTED_JOBS],
-            "paused": queue in await storage.paused_queues(), "jobs_by_status": by_status,
+            "paused": queue in await storage.paused_queues(), "jobs_by_status": view.by_value(),
             "max_queue_length": self.max_queue_length, "max_failed_jobs": self.max_failed_jobs,
         }
         problems: list[tuple[HealthStatus, str]] = []
