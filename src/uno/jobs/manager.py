@@ -117,7 +117,7 @@ class JobManager(JobQueries):
     ) -> Result[str]:
         definition = self.get_task(task_name)
         if definition is None:
-            return Result.failure(f"unknown task {task_name!r}")
+            return Result.failure(f"unknown task {task_name!r}", code=Result.UNKNOWN_TASK)
         try:
             job = build_job(
                 definition, args=args, kwargs=kwargs, queue_name=queue_name, priority=priority,
@@ -125,8 +125,10 @@ class JobManager(JobQueries):
                 retry_delay=retry_delay, timeout=timeout, metadata=metadata, tags=tags,
             )
             await self.storage.add(job)
-        except (ValueError, DuplicateJobError) as exc:
-            return Result.failure(f"cannot enqueue {task_name!r}: {exc}")
+        except DuplicateJobError as exc:
+            return Result.failure(f"cannot enqueue {task_name!r}: {exc}", code=Result.DUPLICATE)
+        except ValueError as exc:
+            return Result.failure(f"cannot enqueue {task_name!r}: {exc}", code=Result.INVALID)
         log.job_event(self.logger, "enqueued", job)
         self._work_available.set()
         return Result.success(job.id)

@@ -152,7 +152,7 @@ class Scheduler:
             job_id=f"schedule:{entry.name}:{due.isoformat()}", metadata={"schedule": entry.name},
         )
         if result.is_failure:
-            if "already exists" in (result.error or ""):  # another scheduler enqueued this run
+            if result.code == Result.DUPLICATE:  # another scheduler enqueued this run
                 return 0
             entry.last_error = result.error
             logger.warning("schedule %s could not enqueue: %s", entry.name, result.error)
