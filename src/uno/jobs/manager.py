@@ -38,6 +38,7 @@ from uno.jobs.errors import (
 )
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus, Priority, utcnow
 from uno.jobs.maintenance import Maintenance
+from uno.jobs.protocols import Scheduler, Worker
 from uno.jobs.queries import JobQueries
 from uno.jobs.result import Result
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
@@ -51,16 +52,16 @@ class JobManager(JobQueries):
         self,
         storage: JobStorage,
         worker_classes: Sequence[type] | None = None,
-        scheduler: Any | None = None,
+        scheduler: Scheduler | None = None,
         stall_timeout: timedelta = timedelta(minutes=30),
         cleanup_age: timedelta = timedelta(days=7),
         cleanup_interval: timedelta = timedelta(hours=1),
         health_check_interval: timedelta = timedelta(seconds=30),
         logger: logging.Logger | None = None,
-        workers: Sequence[Any] | None = None,
+        workers: Sequence[Worker] | None = None,
     ) -> None:
         self.storage = storage
-        self.workers: list[Any] = [cls() for cls in worker_classes or ()] + list(workers or ())
+        self.workers: list[Worker] = [cls() for cls in worker_classes or ()] + list(workers or ())
         self.scheduler = scheduler
         self.stall_timeout = stall_timeout
         self.cleanup_age = cleanup_age
@@ -292,7 +293,7 @@ class JobManager(JobQueries):
         self._work_available = asyncio.Event()  # bound to this run's event loop
         # plain-function handlers: one thread per concurrency slot, not the loop's
         # default pool (min(32, cpus + 4) threads)
-        slots = sum(getattr(worker, "concurrency", 1) for worker in self.workers)
+        slots = sum(worker.concurrency for worker in self.workers)
         self._executor = ThreadPoolExecutor(max(4, slots), thread_name_prefix="uno-jobs-task")
         for worker in self.workers:
             await worker.start(self)

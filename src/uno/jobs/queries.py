@@ -11,20 +11,21 @@ from uno.jobs.queue_counts import queue_counts
 from uno.jobs.result import Result
 
 if TYPE_CHECKING:
+    from uno.jobs.protocols import Worker
     from uno.jobs.storage.base import JobStorage
     from uno.jobs.tasks import TaskRegistry
 
 class JobQueries:
     storage: JobStorage
     tasks: TaskRegistry
-    workers: list
+    workers: list[Worker]
 
     async def known_queues(self) -> set[str]:
         """Queues with jobs, queues of registered tasks, and queues workers serve."""
         names = await self.storage.queue_names()
         names.update(d.queue for d in self.tasks.definitions())
         for worker in self.workers:
-            names.update(getattr(worker, "queues", ()))
+            names.update(worker.queues)
         return names
 
     async def get_queue_names(self) -> Result[set[str]]:

@@ -53,7 +53,7 @@ import logging
 import os
 import socket
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from uno.core.timeutil import to_seconds
 from uno.jobs.job import utcnow
@@ -67,13 +67,17 @@ from uno.jobs.monitoring.gauge_values import (
 )
 from uno.jobs.monitoring.job_metrics import GaugeValues, JobMetrics, default_job_metrics
 
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
+    from uno.jobs.storage.base import JobStorage
+
 QUEUE_GAUGES_LEASE = "uno_jobs.queue_gauges"
 MIN_LEASE_TTL = 5.0
 _QUEUE_GAUGES = (sc.QUEUE_LENGTH, sc.QUEUE_OLDEST_JOB_AGE)
 
 
 class JobMetricsCollector:
-    def __init__(self, job_manager: Any, metrics: JobMetrics | None = None,
+    def __init__(self, job_manager: JobManager, metrics: JobMetrics | None = None,
                  collection_interval: timedelta | float = timedelta(seconds=15),
                  logger: logging.Logger | None = None, *,
                  exclusive_queue_gauges: bool = True,
@@ -114,8 +118,8 @@ class JobMetricsCollector:
         queue_values: tuple[GaugeValues, GaugeValues] = ({}, {})  # when another process reports
         try:
             manager = self.job_manager
-            workers = list(getattr(manager, "workers", None) or ())
-            lag, missed = scheduler_values(getattr(manager, "scheduler", None))
+            workers = list(manager.workers)
+            lag, missed = scheduler_values(manager.scheduler)
             if await self._hold_lease(manager.storage, now):
                 queue_values = await self._queue_values(manager, now)
         except Exception as exc:
@@ -132,7 +136,7 @@ class JobMetricsCollector:
         self.metrics.replace_gauge(sc.SCHEDULER_MISSED_RUNS, missed)
         return True
 
-    async def _hold_lease(self, storage: Any, now: datetime) -> bool:
+    async def _hold_lease(self, storage: JobStorage, now: datetime) -> bool:
         """Whether this collector reports the queue gauges now (taking or
         renewing the store's lease when they are exclusive)."""
         if not self.exclusive_queue_gauges:
@@ -146,7 +150,7 @@ class JobMetricsCollector:
         return held
 
     @staticmethod
-    async def _queue_values(manager: Any, now: datetime) -> tuple[GaugeValues, GaugeValues]:
+    async def _queue_values(manager: JobManager, now: datetime) -> tuple[GaugeValues, GaugeValues]:
         counts = await manager.storage.count_by_queue_and_status()
         oldest = await manager.storage.oldest_waiting_due_at(now)
         queues = await manager.get_queue_names()

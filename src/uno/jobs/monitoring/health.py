@@ -47,6 +47,7 @@ from uno.jobs.monitoring.health_checks import (
 from uno.jobs.monitoring.health_telemetry import HealthTelemetry
 
 if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
     from uno.jobs.monitoring.job_metrics import JobMetrics
 
 _running: weakref.WeakKeyDictionary[Any, JobSystemHealthChecker] = weakref.WeakKeyDictionary()
@@ -61,13 +62,14 @@ class QueueThresholds:
     alert_on_stalled_jobs: bool = True
 
 
-def running_checker_for(job_manager: Any) -> JobSystemHealthChecker | None:
+def running_checker_for(job_manager: JobManager) -> JobSystemHealthChecker | None:
     """The started checker of ``job_manager`` (the plugin's, under zero code), if any."""
     return _running.get(job_manager)
 
 
 class JobSystemHealthChecker:
-    def __init__(self, job_manager: Any, check_interval: timedelta | float = timedelta(minutes=1),
+    def __init__(self, job_manager: JobManager,
+                 check_interval: timedelta | float = timedelta(minutes=1),
                  metrics: JobMetrics | None = None, logger: logging.Logger | None = None, *,
                  queue_thresholds: QueueThresholds | None = None,
                  check_timeout: float = 10.0) -> None:
@@ -122,9 +124,9 @@ class JobSystemHealthChecker:
     async def refresh_checks(self) -> None:
         """Add checks for queues, workers and the scheduler that have none yet."""
         manager = self.job_manager
-        for worker in getattr(manager, "workers", None) or ():
+        for worker in manager.workers:
             self._add_missing(f"worker:{worker.name}", lambda w=worker: WorkerHealthCheck(w))
-        scheduler = getattr(manager, "scheduler", None)
+        scheduler = manager.scheduler
         if scheduler is not None:
             self._add_missing(SchedulerHealthCheck.name, lambda: SchedulerHealthCheck(scheduler))
         try:

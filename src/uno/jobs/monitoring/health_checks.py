@@ -18,18 +18,22 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from uno.core.monitoring.health import HealthCheck, HealthCheckResult, HealthStatus, worst
 from uno.jobs.job import JobStatus, utcnow
 from uno.jobs.queue_counts import queue_counts
+
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
+    from uno.jobs.protocols import Scheduler, Worker
 
 _MAX_LISTED_JOBS = 10
 _DEFAULT_INACTIVITY = timedelta(minutes=30)
 
 
 class JobQueueHealthCheck(HealthCheck):
-    def __init__(self, job_manager: Any, queue_name: str, max_queue_length: int = 1000,
+    def __init__(self, job_manager: JobManager, queue_name: str, max_queue_length: int = 1000,
                  max_failed_jobs: int = 100, alert_on_stalled_jobs: bool = True) -> None:
         self.job_manager = job_manager
         self.queue_name = queue_name
@@ -74,7 +78,7 @@ def _threshold(what: str, value: int, limit: int) -> list[tuple[HealthStatus, st
 
 
 class WorkerHealthCheck(HealthCheck):
-    def __init__(self, worker: Any, max_inactivity: timedelta | None = None) -> None:
+    def __init__(self, worker: Worker, max_inactivity: timedelta | None = None) -> None:
         self.worker = worker
         self.max_inactivity = max_inactivity
         self.name = f"worker:{worker.name}"
@@ -82,8 +86,8 @@ class WorkerHealthCheck(HealthCheck):
     def _inactivity_limit(self) -> timedelta:
         if self.max_inactivity is not None:
             return self.max_inactivity
-        manager = getattr(self.worker, "manager", None)
-        return getattr(manager, "stall_timeout", None) or _DEFAULT_INACTIVITY
+        manager = self.worker.manager
+        return manager.stall_timeout if manager is not None else _DEFAULT_INACTIVITY
 
     async def check_health(self) -> HealthCheckResult:
         worker = self.worker
@@ -92,9 +96,8 @@ class WorkerHealthCheck(HealthCheck):
             return HealthCheckResult(HealthStatus.UNHEALTHY, "worker is not running", details)
         if not worker.is_healthy():
             return HealthCheckResult(HealthStatus.UNHEALTHY, "worker loop stopped", details)
-        concurrency = getattr(worker, "concurrency", None)
-        active = getattr(worker, "active_jobs", 0)
-        last_activity = getattr(worker, "last_activity", None)
+        concurrency, active = worker.concurrency, worker.active_jobs
+        last_activity = worker.last_activity
         if concurrency and active >= concurrency and last_activity is not None:
             idle_for = utcnow() - last_activity
             limit = self._inactivity_limit()
@@ -109,7 +112,7 @@ class WorkerHealthCheck(HealthCheck):
 class SchedulerHealthCheck(HealthCheck):
     name = "scheduler"
 
-    def __init__(self, scheduler: Any) -> None:
+    def __init__(self, scheduler: Scheduler) -> None:
         self.scheduler = scheduler
 
     async def check_health(self) -> HealthCheckResult:
