@@ -56,13 +56,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
 from opentelemetry.instrumentation.uno_jobs.package import _instruments
 from opentelemetry.instrumentation.uno_jobs.version import __version__
 from opentelemetry.semconv.schemas import Schemas
+
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
 
 __all__ = ["UnoJobsInstrumentor", "__version__"]
 
@@ -89,7 +92,7 @@ class UnoJobsInstrumentor(BaseInstrumentor):
         """The ``JobRecorder`` while instrumented (its ``in_flight`` attempts), else None."""
         return self._installed.recorder if self._installed is not None else None
 
-    def monitoring_of(self, manager: Any) -> Any:
+    def monitoring_of(self, manager: JobManager) -> Any:
         """The ``ManagerMonitoring`` running for a started manager, else None."""
         return self._installed.lifecycle.monitoring_of(manager) if self._installed else None
 

@@ -21,8 +21,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
@@ -31,6 +30,9 @@ from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder
 from opentelemetry.instrumentation.uno_jobs.utils import report_error
 
 from uno.jobs.monitoring.job_metrics import JobMetrics
+
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
 
 _log = logging.getLogger(__name__)
 _background: set[asyncio.Task[Any]] = set()  # strong references to fire-and-forget tasks
@@ -53,28 +55,28 @@ class ManagerLifecycle:
         self._running: weakref.WeakKeyDictionary[Any, _Running] = weakref.WeakKeyDictionary()
         self._live: set[int] = set()  # id() of the managers whose background work runs
 
-    def is_tracking(self, manager: Any) -> bool:
+    def is_tracking(self, manager: JobManager) -> bool:
         """True from ``started`` (or ``adopt``) until ``stopping`` (a set lookup:
         the ``start_job`` wrapper asks for every job)."""
         return id(manager) in self._live
 
-    def monitoring_of(self, manager: Any) -> Any:
+    def monitoring_of(self, manager: JobManager) -> Any:
         state = self._running.get(manager)
         return state.monitoring if state is not None else None
 
-    async def started(self, manager: Any) -> None:
-        if self.is_tracking(manager) or not getattr(manager, "running", False):
+    async def started(self, manager: JobManager) -> None:
+        if self.is_tracking(manager) or not manager.running:
             return
         await self._start(manager, self._register(manager))
 
-    def adopt(self, manager: Any) -> None:
+    def adopt(self, manager: JobManager) -> None:
         """A manager started before ``instrument()``: start its background work now."""
-        if manager in self._running or not getattr(manager, "running", False):
+        if manager in self._running or not manager.running:
             return  # tracked (maybe stopping), or not running
         state = self._register(manager)
         _spawn(state.loop, functools.partial(self._start, manager, state))
 
-    async def stopping(self, manager: Any) -> None:
+    async def stopping(self, manager: JobManager) -> None:
         """Before ``JobManager.stop``: stop the background work. The manager stays
         registered (so a job starting meanwhile does not restart it) until ``stopped``."""
         state = self._running.get(manager)
@@ -83,13 +85,13 @@ class ManagerLifecycle:
             state.closed = True
             await _stop(state)
 
-    def stopped(self, manager: Any) -> None:
+    def stopped(self, manager: JobManager) -> None:
         """After ``JobManager.stop``."""
         state = self._running.get(manager)
         if state is not None and state.closed:
             del self._running[manager]
 
-    def _register(self, manager: Any) -> _Running:
+    def _register(self, manager: JobManager) -> _Running:
         state = self._running[manager] = _Running(asyncio.get_running_loop())
         self._live.add(id(manager))
         weakref.finalize(manager, self._live.discard, id(manager))
@@ -104,7 +106,7 @@ class ManagerLifecycle:
             with contextlib.suppress(RuntimeError):  # the loop is closed
                 state.loop.call_soon_threadsafe(_spawn, state.loop, functools.partial(_stop, state))
 
-    async def _start(self, manager: Any, state: _Running) -> None:
+    async def _start(self, manager: JobManager, state: _Running) -> None:
         token = otel_context.attach(Context())
         try:
             state.sweeper = asyncio.create_task(self._sweep_loop(weakref.ref(manager)),
@@ -114,7 +116,7 @@ class ManagerLifecycle:
         finally:
             otel_context.detach(token)
 
-    async def _start_monitoring(self, manager: Any) -> Any:
+    async def _start_monitoring(self, manager: JobManager) -> Any:
         try:
             from uno.jobs.monitoring.manager_monitoring import ManagerMonitoring  # noqa: PLC0415
         except ImportError as exc:
@@ -122,8 +124,7 @@ class ManagerLifecycle:
             return None
         health = self._config.health_check_interval
         if health is None:
-            interval = getattr(manager, "health_check_interval", timedelta(seconds=30))
-            health = interval.total_seconds() if isinstance(interval, timedelta) else 30.0
+            health = manager.health_check_interval.total_seconds()
         monitoring = ManagerMonitoring(manager, self._metrics,
                                        collection_interval=self._config.collection_interval,
                                        health_interval=health)

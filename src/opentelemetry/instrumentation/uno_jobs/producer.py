@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -35,6 +35,9 @@ from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
 
 from uno.jobs.job import Priority
 from uno.jobs.monitoring import semconv as sc
+
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
 
 SCHEDULE_METADATA_KEY = "schedule"  # set by uno.jobs.scheduler on the jobs it creates
 ENQUEUE_REJECTED = "enqueue_rejected"  # error.type of an enqueue answered with a failed Result
@@ -62,7 +65,7 @@ class EnqueueRecorder:
         self.config = config
         self._attributes = attributes
 
-    def start(self, manager: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    def start(self, manager: JobManager, args: tuple[Any, ...], kwargs: dict[str, Any]
               ) -> EnqueueCall:
         task = str(_arg(args, kwargs, _TASK, "task_name"))
         queue = _arg(args, kwargs, _QUEUE, "queue_name")

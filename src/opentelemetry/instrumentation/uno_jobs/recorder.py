@@ -21,8 +21,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -51,7 +50,9 @@ from uno.jobs.job import Job, JobStatus, utcnow
 from uno.jobs.monitoring import semconv as sc
 from uno.jobs.monitoring.job_metrics import JobMetrics
 
-DEFAULT_STALL_TIMEOUT = 1800.0
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
+
 
 
 @dataclass(slots=True)
@@ -77,7 +78,7 @@ class JobRecorder:
 
     # --- attempts: the consumer span ---
 
-    def start_attempt(self, manager: Any, job: Job, worker: Any,
+    def start_attempt(self, manager: JobManager, job: Job, worker: Any,
                       start_time: int | None = None) -> Attempt:
         """Start the attempt's span (parent from the job's metadata, never the
         current context; linked to the previous attempt's) and make it current here."""
@@ -198,11 +199,10 @@ class JobRecorder:
 
     # --- helpers ---
 
-    def stall_timeout(self, manager: Any) -> float:
+    def stall_timeout(self, manager: JobManager) -> float:
         if self.config.stall_timeout is not None:
             return self.config.stall_timeout
-        stall = getattr(manager, "stall_timeout", None)
-        return stall.total_seconds() if isinstance(stall, timedelta) else DEFAULT_STALL_TIMEOUT
+        return manager.stall_timeout.total_seconds()
 
     @staticmethod
     def _run_time(finish: Finish, job: Job) -> float | None:

@@ -11,7 +11,7 @@ runtime are re-raised untouched.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.instrumentation.uno_jobs.lifecycle import ManagerLifecycle
@@ -19,6 +19,9 @@ from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder
 from opentelemetry.instrumentation.uno_jobs.utils import guarded, report_error
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 from wrapt import wrap_function_wrapper
+
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
 
 MODULE, CLASS = "uno.jobs.manager", "JobManager"
 Wrapper = Callable[[Callable[..., Awaitable[Any]], Any, tuple[Any, ...], dict[str, Any]],
@@ -33,7 +36,7 @@ def _second(args: tuple[Any, ...], kwargs: dict[str, Any], name: str) -> Any:
     return args[1] if len(args) > 1 else kwargs.get(name)
 
 
-async def _read_job(kind: str, manager: Any, job_id: Any) -> Any:
+async def _read_job(kind: str, manager: JobManager, job_id: Any) -> Any:
     try:
         return await manager.storage.get(job_id)
     except Exception as exc:
