@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from uno.jobs import lifecycle_log as log
+from uno.jobs import job_event_log as log
 from uno.jobs.errors import (
     NON_RETRYABLE,
     JobInterruptedError,

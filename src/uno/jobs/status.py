@@ -25,7 +25,7 @@ from typing import Any
 
 from uno.jobs.job import WAITING_STATUSES, JobStatus, utcnow
 from uno.jobs.manager import JobManager
-from uno.jobs.monitoring.health_checks import JobQueueHealthCheck
+from uno.jobs.monitoring.checks import JobQueueHealthCheck
 from uno.jobs.queue_counts import queue_counts
 from uno.jobs.storage.base import JobStorage
 from uno.jobs.storage.sqlite import SQLiteJobStorage

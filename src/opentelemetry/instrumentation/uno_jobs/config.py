@@ -48,8 +48,8 @@ class UnoJobsConfig:
     semconv_opt_in: str = OPT_IN_DEFAULT  # from OTEL_SEMCONV_STABILITY_OPT_IN only
 
     @property
-    def seed_metrics(self) -> bool:
-        """Record the seed's metrics (all but ``messaging``)."""
+    def uno_metrics(self) -> bool:
+        """Record the uno metrics (`uno_jobs.*`) (all but ``messaging``)."""
         return self.semconv_opt_in != OPT_IN_MESSAGING
 
     @property

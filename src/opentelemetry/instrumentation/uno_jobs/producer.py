@@ -1,6 +1,6 @@
 """``EnqueueRecorder``: the PRODUCER span of ``JobManager.enqueue`` and its
 metrics (``job_enqueued``, or the messaging ``sent.messages`` and operation
-duration: ``LifecycleMetrics``); the trace context goes into a copy of the metadata.
+duration: ``JobEventMetrics``); the trace context goes into a copy of the metadata.
 
     call = producer.start(manager, args, kwargs)   # span current, metadata injected
     result = await enqueue(*call.args, **call.kwargs)
@@ -29,7 +29,7 @@ from opentelemetry.instrumentation.uno_jobs.attributes import (
     span_name,
 )
 from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
-from opentelemetry.instrumentation.uno_jobs.lifecycle_metrics import LifecycleMetrics
+from opentelemetry.instrumentation.uno_jobs.job_event_metrics import JobEventMetrics
 from opentelemetry.instrumentation.uno_jobs.propagation import inject
 from opentelemetry.instrumentation.uno_jobs.utils import priority_name
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
@@ -57,7 +57,7 @@ class EnqueueCall:
 
 
 class EnqueueRecorder:
-    def __init__(self, tracer: Tracer, metrics: LifecycleMetrics, config: UnoJobsConfig,
+    def __init__(self, tracer: Tracer, metrics: JobEventMetrics, config: UnoJobsConfig,
                  attributes: SpanAttributes) -> None:
         self.tracer = tracer
         self.metrics = metrics

@@ -28,7 +28,7 @@ _EXPORTS = {
     "MetricSpec": "spec",
     "default_metrics": "default_metrics",
     "register_default_metrics": "default_metrics",
-    "PrometheusMetricsExporter": "metrics",
+    "PrometheusMetricsExporter": "prometheus",
 }
 
 __all__ = sorted(_EXPORTS)

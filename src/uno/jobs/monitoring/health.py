@@ -17,7 +17,7 @@ and logs status changes on ``uno.jobs.health`` (see ``health_telemetry``).
 
 ``get_system_health()`` answers a ``HealthQuery``: awaiting it evaluates now;
 reading ``.status`` on it without awaiting gives the latest evaluation, which
-keeps the seed's alert condition
+keeps the documented alert condition
 ``lambda: health_checker.get_system_health().status != "healthy"`` working.
 """
 
@@ -39,12 +39,12 @@ from uno.core.monitoring.health import (
     SystemHealth,
 )
 from uno.core.timeutil import to_seconds
-from uno.jobs.monitoring.health_checks import (
+from uno.jobs.monitoring.check_telemetry import HealthTelemetry
+from uno.jobs.monitoring.checks import (
     JobQueueHealthCheck,
     SchedulerHealthCheck,
     WorkerHealthCheck,
 )
-from uno.jobs.monitoring.health_telemetry import HealthTelemetry
 
 if TYPE_CHECKING:
     from uno.jobs.manager import JobManager

@@ -1,4 +1,4 @@
-"""``JobMetrics``: the seed's record/set API over one set of OpenTelemetry
+"""``JobMetrics``: the uno record/set API over one set of OpenTelemetry
 instruments, shared by the plugin and by users who record by hand.
 
     metrics = JobMetrics()                 # global MeterProvider; local view kept

@@ -21,7 +21,7 @@ from uno.core.monitoring.spec import MetricSpec as MetricSpec
 
 MESSAGING_SYSTEM: Final = "uno_jobs"
 
-# --- metric attribute keys (the seed's labels; bounded values only) ---
+# --- metric attribute keys (the uno labels; bounded values only) ---
 ATTR_QUEUE: Final = "queue"
 ATTR_TASK: Final = "task"
 ATTR_PRIORITY: Final = "priority"
@@ -179,7 +179,7 @@ MESSAGING_PROCESS_DURATION: Final = MetricSpec(
 """Histogram, ``s``: each attempt's run time, with ``error.type`` when it failed."""
 MESSAGING_METRICS: Final = (MESSAGING_CLIENT_SENT_MESSAGES, MESSAGING_CLIENT_OPERATION_DURATION,
                             MESSAGING_CLIENT_CONSUMED_MESSAGES, MESSAGING_PROCESS_DURATION)
-SEED_METRICS_REPLACED_BY_MESSAGING: Final = (JOB_ENQUEUED, JOB_STARTED, JOB_COMPLETED,
+UNO_METRICS_REPLACED_BY_MESSAGING: Final = (JOB_ENQUEUED, JOB_STARTED, JOB_COMPLETED,
                                              JOB_FAILED, EXECUTION_TIME)
 """Not recorded with ``OTEL_SEMCONV_STABILITY_OPT_IN=messaging`` (``messaging/dup``: both)."""
 

@@ -1,7 +1,7 @@
 """``PrometheusMetricsExporter``: the Prometheus text exposition of what a
 ``MetricsManager`` recorded, for a ``/metrics`` endpoint or a push.
 
-    from uno.core.monitoring.metrics import PrometheusMetricsExporter
+    from uno.core.monitoring.prometheus import PrometheusMetricsExporter
 
     exporter = PrometheusMetricsExporter(metrics_manager=job_metrics.metrics_manager)
     text = exporter.export_metrics()        # "# HELP uno_jobs_job_enqueued_total ..."

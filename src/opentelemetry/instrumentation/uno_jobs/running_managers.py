@@ -2,10 +2,10 @@
 monitoring (``ManagerMonitoring``: the queue/worker gauges' collector and the
 health checker) and the sweep that ends abandoned attempts' spans.
 
-    lifecycle = ManagerLifecycle(recorder, metrics, config)
-    await lifecycle.started(manager)    # after JobManager.start
-    await lifecycle.stopping(manager)   # before JobManager.stop
-    lifecycle.close()                   # uninstrument: stop everything still running
+    managers = RunningManagers(recorder, metrics, config)
+    await managers.started(manager)    # after JobManager.start
+    await managers.stopping(manager)   # before JobManager.stop
+    managers.close()                   # uninstrument: stop everything still running
 
 State is kept per manager in a ``WeakKeyDictionary``. Background tasks start
 in an empty context, so they never run inside whatever span was current when
@@ -47,7 +47,7 @@ class _Running:
     closed: bool = False
 
 
-class ManagerLifecycle:
+class RunningManagers:
     def __init__(self, recorder: JobRecorder, metrics: JobMetrics, config: UnoJobsConfig) -> None:
         self._recorder = recorder
         self._metrics = metrics
