@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from typing import Final
 
+from opentelemetry.semconv._incubating.attributes import messaging_attributes as messaging
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+
 from uno.core.monitoring.spec import DEFAULT_NAMESPACE as DEFAULT_NAMESPACE
 from uno.core.monitoring.spec import InstrumentKind as InstrumentKind
 from uno.core.monitoring.spec import MetricSpec as MetricSpec
@@ -34,14 +37,14 @@ ATTR_ALERT: Final = "alert"
 ATTR_SEVERITY: Final = "severity"
 ATTR_SCHEDULE: Final = "schedule"
 
-# --- span attribute keys (messaging semantic conventions + ours) ---
-SPAN_MESSAGING_SYSTEM: Final = "messaging.system"
-SPAN_OPERATION_TYPE: Final = "messaging.operation.type"
-SPAN_OPERATION_NAME: Final = "messaging.operation.name"
-SPAN_DESTINATION: Final = "messaging.destination.name"
-SPAN_MESSAGE_ID: Final = "messaging.message.id"
-SPAN_CONSUMER_GROUP: Final = "messaging.consumer.group.name"
-SPAN_ERROR_TYPE: Final = "error.type"
+# --- span attribute keys: the semantic conventions' where they define one, then ours ---
+SPAN_MESSAGING_SYSTEM: Final = messaging.MESSAGING_SYSTEM
+SPAN_OPERATION_TYPE: Final = messaging.MESSAGING_OPERATION_TYPE
+SPAN_OPERATION_NAME: Final = messaging.MESSAGING_OPERATION_NAME
+SPAN_DESTINATION: Final = messaging.MESSAGING_DESTINATION_NAME
+SPAN_MESSAGE_ID: Final = messaging.MESSAGING_MESSAGE_ID
+SPAN_CONSUMER_GROUP: Final = messaging.MESSAGING_CONSUMER_GROUP_NAME
+SPAN_ERROR_TYPE: Final = ERROR_TYPE
 SPAN_TASK: Final = "uno_jobs.task.name"
 SPAN_PRIORITY: Final = "uno_jobs.job.priority"
 SPAN_RETRY_COUNT: Final = "uno_jobs.job.retry_count"
@@ -139,7 +142,7 @@ OBSERVABLE_COUNTERS: Final = (SCHEDULER_MISSED_RUNS,)
 ALL_METRICS: Final = COUNTERS + HISTOGRAMS + GAUGES + OBSERVABLE_COUNTERS
 
 # --- span attribute keys added by the instrumentation plugin ---
-SPAN_OPERATION_LEGACY: Final = "messaging.operation"
+SPAN_OPERATION_LEGACY: Final = messaging.MESSAGING_OPERATION
 """Pre-1.26 messaging semconv (``publish``/``process``); set in the ``legacy`` and ``dup`` modes."""
 SPAN_SCHEDULE: Final = "uno_jobs.schedule.name"
 """The schedule that created the job (scheduler producer spans)."""
