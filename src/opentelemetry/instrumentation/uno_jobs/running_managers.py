@@ -29,6 +29,7 @@ from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
 from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder
 from opentelemetry.instrumentation.uno_jobs.utils import report_error
 
+from uno.core.background import cancel_and_wait
 from uno.jobs.monitoring.job_metrics import JobMetrics
 
 if TYPE_CHECKING:
@@ -145,10 +146,7 @@ class RunningManagers:
 
 async def _stop(state: _Running) -> None:
     sweeper, state.sweeper = state.sweeper, None
-    if sweeper is not None:
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+    await cancel_and_wait(sweeper)
     monitoring, state.monitoring = state.monitoring, None
     if monitoring is not None:
         await monitoring.stop()

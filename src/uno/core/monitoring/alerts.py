@@ -26,7 +26,6 @@ answers False); a callback that raises is logged.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 import time
@@ -35,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from uno.core.background import cancel_and_wait
 from uno.core.monitoring.default_metrics import DefaultMetrics, default_metrics
 from uno.core.timeutil import to_seconds
 
@@ -148,10 +148,7 @@ class AlertManager:
 
     async def stop_monitoring(self) -> None:
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _loop(self, seconds: float) -> None:
         while True:

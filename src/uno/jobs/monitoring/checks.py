@@ -17,8 +17,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from uno.core.monitoring.health import HealthCheck, HealthCheckResult, HealthStatus, worst
 from uno.jobs.job import JobStatus, utcnow
@@ -77,6 +78,20 @@ def _threshold(what: str, value: int, limit: int) -> list[tuple[HealthStatus, st
     return []
 
 
+def _liveness(component: Worker | Scheduler, what: str,
+              loop_stopped: Callable[[dict[str, Any]], str]
+              ) -> tuple[dict[str, Any], HealthCheckResult | None]:
+    """The component's health details, and an UNHEALTHY result when it is not
+    running or its loop stopped (None when it is alive)."""
+    details = dict(component.get_health_details())
+    if not component.running:
+        return details, HealthCheckResult(HealthStatus.UNHEALTHY, f"{what} is not running",
+                                          details)
+    if not component.is_healthy():
+        return details, HealthCheckResult(HealthStatus.UNHEALTHY, loop_stopped(details), details)
+    return details, None
+
+
 class WorkerHealthCheck(HealthCheck):
     def __init__(self, worker: Worker, max_inactivity: timedelta | None = None) -> None:
         self.worker = worker
@@ -91,11 +106,9 @@ class WorkerHealthCheck(HealthCheck):
 
     async def check_health(self) -> HealthCheckResult:
         worker = self.worker
-        details = dict(worker.get_health_details())
-        if not worker.running:
-            return HealthCheckResult(HealthStatus.UNHEALTHY, "worker is not running", details)
-        if not worker.is_healthy():
-            return HealthCheckResult(HealthStatus.UNHEALTHY, "worker loop stopped", details)
+        details, down = _liveness(worker, "worker", lambda _details: "worker loop stopped")
+        if down is not None:
+            return down
         concurrency, active = worker.concurrency, worker.active_jobs
         last_activity = worker.last_activity
         if concurrency and active >= concurrency and last_activity is not None:
@@ -117,13 +130,11 @@ class SchedulerHealthCheck(HealthCheck):
 
     async def check_health(self) -> HealthCheckResult:
         scheduler = self.scheduler
-        details = dict(scheduler.get_health_details())
-        if not scheduler.running:
-            return HealthCheckResult(HealthStatus.UNHEALTHY, "scheduler is not running", details)
-        if not scheduler.is_healthy():
-            return HealthCheckResult(
-                HealthStatus.UNHEALTHY,
-                f"scheduler loop is not ticking (last tick {details.get('last_tick')})", details)
+        details, down = _liveness(
+            scheduler, "scheduler",
+            lambda d: f"scheduler loop is not ticking (last tick {d.get('last_tick')})")
+        if down is not None:
+            return down
         failing = sorted(
             name for name, entry in details.get("schedules", {}).items()
             if entry.get("last_error")  # the scheduler never records a run another one made

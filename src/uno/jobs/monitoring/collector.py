@@ -48,13 +48,13 @@ the previous values stay (queue values until their lease runs out).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from uno.core.background import cancel_and_wait
 from uno.core.timeutil import to_seconds
 from uno.jobs.job import utcnow
 from uno.jobs.monitoring import semconv as sc
@@ -170,10 +170,7 @@ class JobMetricsCollector:
         (which would grow with no one refreshing them) are dropped, and so are
         exclusive queue gauges, whose lease goes back to the store at once."""
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         self.metrics.replace_gauge(sc.WORKER_HEARTBEAT_AGE, {})
         self.metrics.replace_gauge(sc.QUEUE_OLDEST_JOB_AGE, {})
         if self.exclusive_queue_gauges and self.holds_queue_lease:

@@ -24,13 +24,13 @@ keeps the documented alert condition
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import weakref
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from uno.core.background import cancel_and_wait
 from uno.core.monitoring.health import (
     HealthCheck,
     HealthCheckResult,
@@ -173,10 +173,7 @@ class JobSystemHealthChecker:
     async def stop(self) -> None:
         """Stop the loop and drop this checker's health series. Idempotent."""
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         if _running.get(self.job_manager) is self:
             del _running[self.job_manager]
         self.telemetry.forget_all()

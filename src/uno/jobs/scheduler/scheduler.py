@@ -12,11 +12,11 @@ while the scheduler lagged is counted as missed; only the latest is enqueued.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from uno.core.background import cancel_and_wait
 from uno.jobs.job import utcnow
 from uno.jobs.result import Result
 from uno.jobs.scheduler.schedules import Schedule
@@ -108,11 +108,8 @@ class Scheduler:
 
     async def stop(self) -> None:
         self.running = False
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     def is_healthy(self) -> bool:
         if not self.running or self._task is None or self._task.done():
