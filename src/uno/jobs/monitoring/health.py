@@ -13,7 +13,7 @@ Checks for the manager's queues, workers and scheduler are added by themselves,
 on every evaluation (so a queue that appears later gets its check);
 ``add_health_check`` adds your own. A check that raises or times out counts as
 unhealthy with its error. Each evaluation sets ``uno_jobs.health {check, status}``
-and logs status changes on ``uno.jobs.health`` (see ``health_telemetry``).
+and logs status changes on ``uno.jobs.health`` (see ``check_telemetry``).
 
 ``get_system_health()`` answers a ``HealthQuery``: awaiting it evaluates now;
 reading ``.status`` on it without awaiting gives the latest evaluation, which
