@@ -28,7 +28,7 @@ def modules_loaded_by(*modules: str) -> list[str]:
     code = (f"import sys\nimport {', '.join(modules)}\n"
             "import json; print(json.dumps(sorted(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+                         timeout=60, check=True).stdout
     return json.loads(out)
 
 

@@ -33,6 +33,7 @@ class EnqueueValidationTests(RuntimeCase):
         result = await self.m.enqueue("no_such_task")
         self.assertTrue(result.is_failure)
         self.assertIn("unknown task 'no_such_task'", result.error)
+        self.assertEqual(result.code, Result.UNKNOWN_TASK)
         self.assertEqual(await self.storage.count_by_queue_and_status(), {})
 
     async def test_priority_that_is_not_a_priority_is_rejected(self) -> None:

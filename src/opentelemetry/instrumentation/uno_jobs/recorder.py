@@ -78,7 +78,7 @@ class JobRecorder:
 
     # --- attempts: the consumer span ---
 
-    def start_attempt(self, manager: JobManager, job: Job, worker: Any,
+    def start_attempt(self, manager: JobManager | None, job: Job, worker: object,
                       start_time: int | None = None) -> Attempt:
         """Start the attempt's span (parent from the job's metadata, never the
         current context; linked to the previous attempt's) and make it current here."""

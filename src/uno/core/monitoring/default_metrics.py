@@ -49,11 +49,15 @@ def default_metrics() -> DefaultMetrics:
     """The registered default metrics; ``LookupError`` when no package provides them."""
     global _factory
     with _lock:
-        if _factory is None:
-            for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-                _factory = entry_point.load()
-                break
         factory = _factory
+    if factory is None:  # loading may import a provider that registers itself: no lock held
+        for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+            loaded = entry_point.load()
+            with _lock:
+                if _factory is None:
+                    _factory = loaded
+                factory = _factory
+            break
     if factory is None:
         raise LookupError("no default metrics are registered: pass metrics explicitly, or "
                           f"install a package providing the {ENTRY_POINT_GROUP!r} entry point")
