@@ -31,6 +31,7 @@ from opentelemetry.instrumentation.uno_jobs.utils import report_error
 
 from uno.core.background import cancel_and_wait
 from uno.jobs.monitoring.job_metrics import JobMetrics
+from uno.jobs.monitoring.manager_monitoring import ManagerMonitoring
 
 if TYPE_CHECKING:
     from uno.jobs.manager import JobManager
@@ -44,7 +45,7 @@ MAX_SWEEP_INTERVAL = 30.0
 class _Running:
     loop: asyncio.AbstractEventLoop
     sweeper: asyncio.Task[None] | None = None
-    monitoring: Any = None  # uno.jobs.monitoring.ManagerMonitoring
+    monitoring: ManagerMonitoring | None = None
     closed: bool = False
 
 
@@ -117,12 +118,7 @@ class RunningManagers:
         finally:
             otel_context.detach(token)
 
-    async def _start_monitoring(self, manager: JobManager) -> Any:
-        try:
-            from uno.jobs.monitoring.manager_monitoring import ManagerMonitoring  # noqa: PLC0415
-        except ImportError as exc:
-            _log.debug("uno_jobs instrumentation: no manager monitoring available: %s", exc)
-            return None
+    async def _start_monitoring(self, manager: JobManager) -> ManagerMonitoring:
         health = self._config.health_check_interval
         if health is None:
             health = manager.health_check_interval.total_seconds()
