@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,7 +35,6 @@ from uno.jobs.monitoring.manager_monitoring import ManagerMonitoring
 if TYPE_CHECKING:
     from uno.jobs.manager import JobManager
 
-_log = logging.getLogger(__name__)
 _background: set[asyncio.Task[Any]] = set()  # strong references to fire-and-forget tasks
 MAX_SWEEP_INTERVAL = 30.0
 
