@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from uno.jobs import InMemoryJobStorage, Job, JobStatus
+from uno.jobs import InMemoryJobStorage, Job, JobStatus, Result
 from uno.jobs.errors import JobStalledError, StorageUnavailableError
 from uno.jobs.job import utcnow
 
@@ -129,7 +129,7 @@ class StoreOutageTests(RuntimeCase):
         m.register_task("work", lambda: None)
         storage.down = True
         for result in (await m.enqueue("work"), await m.enqueue_many("work", [[], []])):
-            self.assertTrue(result.is_failure)
+            self.assertEqual(result.code, Result.UNAVAILABLE)
             self.assertIn("memory://: connection lost", result.error)
         storage.down = False
         self.assertEqual(await storage.count_by_queue_and_status(), {})
