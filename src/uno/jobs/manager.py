@@ -16,6 +16,11 @@
 The lifecycle calls ``enqueue``, ``start_job``, ``complete_job`` and ``fail_job``
 are the single place status changes happen (and where instrumentation hooks in).
 A manager that is never started is a producer against its storage.
+
+A store that cannot be read or written: every call that answers a ``Result``
+answers a failed one whose message names the store and the cause; the others
+(``start``, ``wait_for_job``, ``start_job``, ``complete_job``, ``fail_job``)
+raise ``uno.jobs.errors.StorageUnavailableError`` (a ``StorageError``).
 """
 
 from __future__ import annotations
@@ -29,11 +34,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from uno.jobs import lifecycle_log as log
-from uno.jobs.errors import NON_RETRYABLE, JobTimeoutError, ResultNotStorableError, UnknownTaskError
+from uno.jobs.errors import (
+    NON_RETRYABLE,
+    JobTimeoutError,
+    ResultNotStorableError,
+    StorageError,
+    UnknownTaskError,
+)
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus, Priority, utcnow
 from uno.jobs.maintenance import Maintenance
 from uno.jobs.queries import JobQueries
-from uno.jobs.result import Result
+from uno.jobs.result import Result, failure_on
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
 from uno.jobs.tasks import Handler, TaskDefinition, TaskRegistry, default_registry, make_definition
 from uno.jobs.validation import build_job
@@ -94,6 +105,7 @@ class JobManager(JobQueries):
 
     # --- the lifecycle ---
 
+    @failure_on(StorageError)
     async def enqueue(
         self,
         task_name: str,
@@ -189,6 +201,7 @@ class JobManager(JobQueries):
 
     # --- control ---
 
+    @failure_on(StorageError)
     async def cancel_job(self, job_id: str) -> Result[bool]:
         job_result = await self.get_job(job_id)
         job = job_result.value
@@ -203,6 +216,7 @@ class JobManager(JobQueries):
         self._waiters.notify(job)
         return Result.success(True)
 
+    @failure_on(StorageError)
     async def retry_job(self, job_id: str) -> Result[bool]:
         job_result = await self.get_job(job_id)
         job = job_result.value
@@ -231,6 +245,7 @@ class JobManager(JobQueries):
         async with asyncio.timeout(timeout):
             return await self._waiters.wait(job_id, self.storage)
 
+    @failure_on(StorageError)
     async def run_job_sync(
         self,
         task_name: str,

@@ -1,13 +1,15 @@
 """Queue control and job listings of ``JobManager``: each answers a ``Result``;
-an unknown queue is a failure that names it."""
+an unknown queue is a failure that names it, and so is a store that cannot be
+read (the message names the store and the cause)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from uno.jobs.errors import StorageError
 from uno.jobs.job import Job, JobStatus
-from uno.jobs.result import Result
+from uno.jobs.result import Result, failure_on
 
 if TYPE_CHECKING:
     from uno.jobs.storage.base import JobStorage
@@ -29,9 +31,11 @@ class JobQueries:
             names.update(getattr(worker, "queues", ()))
         return names
 
+    @failure_on(StorageError)
     async def get_queue_names(self) -> Result[set[str]]:
         return Result.success(await self.known_queues())
 
+    @failure_on(StorageError)
     async def get_queue_length(self, queue_name: str) -> Result[int]:
         """Jobs waiting in the queue (PENDING and RETRYING)."""
         failure = await self._check_queue(queue_name)
@@ -40,29 +44,36 @@ class JobQueries:
         counts = await self.storage.count_by_queue_and_status()
         return Result.success(sum(counts.get((queue_name, s), 0) for s in _WAITING))
 
+    @failure_on(StorageError)
     async def pause_queue(self, queue_name: str) -> Result[bool]:
         return await self._set_paused(queue_name, True)
 
+    @failure_on(StorageError)
     async def resume_queue(self, queue_name: str) -> Result[bool]:
         return await self._set_paused(queue_name, False)
 
+    @failure_on(StorageError)
     async def clear_queue(self, queue_name: str) -> Result[int]:
         """Delete the queue's waiting jobs; answer how many."""
         failure = await self._check_queue(queue_name)
         return failure or Result.success(await self.storage.delete_waiting(queue_name))
 
+    @failure_on(StorageError)
     async def get_failed_jobs(self, queue_name: str | None = None, limit: int = 100,
                               offset: int = 0) -> Result[list[Job]]:
         return await self._list((JobStatus.FAILED, JobStatus.TIMEOUT), queue_name, limit, offset)
 
+    @failure_on(StorageError)
     async def get_running_jobs(self, queue_name: str | None = None, limit: int = 100,
                                offset: int = 0) -> Result[list[Job]]:
         return await self._list((JobStatus.RUNNING,), queue_name, limit, offset)
 
+    @failure_on(StorageError)
     async def get_pending_jobs(self, queue_name: str | None = None, limit: int = 100,
                                offset: int = 0) -> Result[list[Job]]:
         return await self._list(_WAITING, queue_name, limit, offset)
 
+    @failure_on(StorageError)
     async def get_completed_jobs(self, queue_name: str | None = None, limit: int = 100,
                                  offset: int = 0) -> Result[list[Job]]:
         return await self._list((JobStatus.COMPLETED,), queue_name, limit, offset)

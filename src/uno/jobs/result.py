@@ -9,10 +9,13 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, ParamSpec, TypeVar
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,3 +46,26 @@ class Result(Generic[T]):
         if self.error is not None:
             raise ValueError(self.error)
         return self.value  # type: ignore[return-value]
+
+
+def failure_on(
+    *errors: type[BaseException],
+) -> Callable[[Callable[P, Awaitable[Result[T]]]], Callable[P, Awaitable[Result[T]]]]:
+    """Decorator for an async call that answers a ``Result``: these errors become
+    ``Result.failure`` with the error's message instead of escaping.
+
+        @failure_on(StorageError)
+        async def get_queue_names(self) -> Result[set[str]]: ...
+    """
+
+    def decorate(call: Callable[P, Awaitable[Result[T]]]) -> Callable[P, Awaitable[Result[T]]]:
+        @functools.wraps(call)
+        async def answer(*args: P.args, **kwargs: P.kwargs) -> Result[T]:
+            try:
+                return await call(*args, **kwargs)
+            except errors as exc:
+                return Result.failure(exc)
+
+        return answer
+
+    return decorate

@@ -48,6 +48,9 @@ class InMemoryJobStorage(JobStorage):
         self._next_seq = itertools.count()
         self._leases: dict[str, tuple[str, datetime]] = {}  # name -> (holder, expires_at)
 
+    def describe(self) -> str:
+        return "memory://"
+
     async def add(self, job: Job) -> None:
         if job.id in self._jobs:
             raise DuplicateJobError(f"a job with id {job.id!r} already exists")

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from uno.jobs.errors import JobDecodeError
+from uno.jobs.errors import JobDecodeError, StorageError, StorageUnavailableError
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
 
@@ -125,18 +125,44 @@ class SQLiteJobStorage(JobStorage):
         return await loop.run_in_executor(self._executor, self._call, fn, write)
 
     def _call(self, fn: Callable[[sqlite3.Connection], T], write: bool) -> T:
+        """``fn(conn)``; SQLite's own errors become ``StorageUnavailableError``
+        (cannot open, locked, I/O) or ``StorageError``, naming the store."""
         if self._conn is None:
-            self._conn = self._connect()
-        if not write:
-            return fn(self._conn)
-        self._conn.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
+            try:
+                self._conn = self._connect()
+            except sqlite3.Error as exc:
+                msg = f"cannot open {self.describe()}: {self._open_failure(exc)}"
+                raise StorageUnavailableError(msg) from exc
         try:
-            result = fn(self._conn)
+            return self._call_connected(self._conn, fn, write)
+        except sqlite3.OperationalError as exc:
+            raise StorageUnavailableError(f"{self.describe()}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.describe()}: {exc}") from exc
+
+    @staticmethod
+    def _call_connected(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T],
+                        write: bool) -> T:
+        if not write:
+            return fn(conn)
+        conn.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
+        try:
+            result = fn(conn)
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
+        conn.execute("COMMIT")
         return result
+
+    def _open_failure(self, exc: sqlite3.Error) -> str:
+        """SQLite's reason, plus the missing directory when that is why."""
+        directory = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(directory):
+            return f"{exc} (directory {directory} does not exist)"
+        return str(exc)
+
+    def describe(self) -> str:
+        return f"sqlite:///{self.path}"
 
     def _connect(self) -> sqlite3.Connection:
         """Open and prepare the file. Switching a new file to WAL takes a lock
