@@ -289,6 +289,7 @@ class JobManager(JobQueries):
             await self.scheduler.start(self)
         self._maintenance.start()
         self.logger.info("job manager started with %d worker(s)", len(self.workers))
+        self._warn_unserved_queues()
 
     async def stop(self) -> None:
         if not self.running:
@@ -302,6 +303,19 @@ class JobManager(JobQueries):
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
         self.logger.info("job manager stopped")
+
+    def _warn_unserved_queues(self) -> None:
+        """One WARNING per task whose queue none of this manager's workers serve
+        (nothing said for a manager without workers: a producer)."""
+        if not self.workers:
+            return
+        served = {queue for worker in self.workers for queue in getattr(worker, "queues", ())}
+        for definition in self.tasks.definitions():
+            if definition.queue not in served:
+                self.logger.warning(
+                    "task %r uses queue %r, which no worker of this manager serves "
+                    "(workers serve %s): its jobs wait for another process",
+                    definition.name, definition.queue, ",".join(sorted(served)))
 
     async def __aenter__(self) -> JobManager:
         await self.start()

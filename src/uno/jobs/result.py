@@ -69,3 +69,13 @@ def failure_on(
         return answer
 
     return decorate
+
+
+def awaitable(call: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    """The async form of a plain call (same signature and docstring)."""
+
+    @functools.wraps(call)
+    async def call_async(*args: P.args, **kwargs: P.kwargs) -> T:
+        return call(*args, **kwargs)
+
+    return call_async

@@ -3,6 +3,7 @@
     scheduler = Scheduler(storage)
     manager = JobManager(storage, worker_classes=[AsyncWorker], scheduler=scheduler)
     await scheduler.add_schedule("nightly", "report", CronSchedule("0 3 * * *"))
+    scheduler.declare_schedule("hourly", "report", IntervalSchedule(hours=1))  # at import
 
 Each run gets the job id ``schedule:{name}:{due time}``, so processes that run
 the same schedules against one store enqueue each run once. A run that was due
@@ -18,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from uno.jobs.job import utcnow
-from uno.jobs.result import Result
+from uno.jobs.result import Result, awaitable
 from uno.jobs.scheduler.schedules import Schedule
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ class Scheduler:
     def bind(self, manager: JobManager) -> None:
         self.manager = manager
 
-    async def add_schedule(
+    def declare_schedule(
         self,
         name: str,
         task_name: str,
@@ -78,6 +79,9 @@ class Scheduler:
         kwargs: dict[str, Any] | None = None,
         queue_name: str | None = None,
     ) -> Result[str]:
+        """Add (or replace) a schedule. ``await add_schedule(...)`` is the same call;
+        this form needs no event loop, so an app module can declare its schedules
+        at import and every worker process running the app runs them."""
         if not isinstance(name, str) or not name:
             return Result.failure(f"schedule name must be a non-empty string, got {name!r}")
         if not hasattr(schedule, "next_after"):
@@ -91,6 +95,8 @@ class Scheduler:
             kwargs=dict(kwargs or {}), queue_name=queue_name,
         )
         return Result.success(name)
+
+    add_schedule = awaitable(declare_schedule)
 
     async def remove_schedule(self, name: str) -> Result[bool]:
         return Result.success(self.schedules.pop(name, None) is not None)
