@@ -15,7 +15,6 @@ import abc
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from uno.jobs.errors import StorageError, StorageUnavailableError
 from uno.jobs.job import Job, JobStatus
 
 
@@ -33,18 +32,12 @@ class JobStorage(abc.ABC):
         """Release resources. Idempotent."""
 
     def describe(self) -> str:
-        """A name for messages, e.g. ``sqlite:///path/jobs.db``; never a password."""
+        """A name for messages (``sqlite:///path/jobs.db``, ``memory://``); never a password."""
         return type(self).__name__
 
     async def ping(self) -> None:
-        """One cheap round trip; ``StorageUnavailableError`` (naming the store and
-        the cause) when the store cannot be read."""
-        try:
-            await self.paused_queues()
-        except StorageError:
-            raise
-        except Exception as exc:
-            raise StorageUnavailableError(f"cannot read {self.describe()}: {exc}") from exc
+        """One cheap round trip; ``StorageUnavailableError`` when the store cannot be read."""
+        await self.paused_queues()
 
     @abc.abstractmethod
     async def add(self, job: Job) -> None:

@@ -161,9 +161,6 @@ class SQLiteJobStorage(JobStorage):
             return f"{exc} (directory {directory} does not exist)"
         return str(exc)
 
-    def describe(self) -> str:
-        return f"sqlite:///{self.path}"
-
     def _connect(self) -> sqlite3.Connection:
         """Open and prepare the file. Switching a new file to WAL takes a lock
         that busy_timeout does not wait for, so processes that open a new file
@@ -194,6 +191,15 @@ class SQLiteJobStorage(JobStorage):
 
     async def open(self) -> None:
         await self._run(lambda conn: None)
+
+    def describe(self) -> str:
+        return f"sqlite:///{self.path}"
+
+    async def ping(self) -> None:
+        try:
+            await self._query("SELECT 1 FROM paused_queues LIMIT 1")
+        except sqlite3.Error as exc:
+            raise StorageUnavailableError(f"{self.describe()}: cannot be read: {exc}") from exc
 
     async def close(self) -> None:
         executor, self._executor = self._executor, None
