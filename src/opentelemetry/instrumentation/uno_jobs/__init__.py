@@ -142,6 +142,7 @@ class UnoJobsInstrumentor(BaseInstrumentor):
         installed.lifecycle.close()
         installed.recorder.in_flight.close()
         installed.dropped_spans.close()
+        installed.recorder.metrics.metrics_manager.release()  # its gauges stop reporting
         if installed.log_bridge is not None:
             installed.log_bridge.remove()
         set_default_job_metrics(None)
