@@ -14,6 +14,9 @@
 - ``GET /jobs/{job_id}``: a job's status and times — never its args, kwargs or
   result; 404 for an unknown id.
 
+Every route answers an error as JSON ``{"detail": ...}`` — 503 while the job
+store cannot be reached (see ``uno.jobs.admin.errors``).
+
 The routes find what they need through the dependencies in
 ``uno.jobs.admin.dependencies`` (overridable); the module holds no state.
 """
@@ -41,11 +44,12 @@ from uno.jobs.admin.dependencies import (
     get_job_metrics,
     get_metrics_exporter,
 )
+from uno.jobs.admin.errors import AdminRoute, value_of
 from uno.jobs.admin.views import job_view, json_safe, queue_views
 from uno.jobs.monitoring.health import JobSystemHealthChecker
 from uno.jobs.monitoring.job_metrics import JobMetrics
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], route_class=AdminRoute)
 
 
 @router.get("/health", summary="System health (503 when unhealthy)")
@@ -74,23 +78,19 @@ async def metrics(
 
 @router.get("/queues", summary="Queue lengths by status")
 async def queues(manager: Annotated[Any, Depends(get_job_manager)]) -> dict[str, Any]:
-    names = await manager.get_queue_names()
-    if names.is_failure:
-        raise HTTPException(status_code=500, detail=names.error)
+    names = value_of(await manager.get_queue_names())
     counts = await manager.storage.count_by_queue_and_status()
     paused = await manager.storage.paused_queues()
-    return {"queues": queue_views(names.value or set(), counts, paused)}
+    return {"queues": queue_views(names or set(), counts, paused)}
 
 
 @router.get("/{job_id}", summary="A job's status (never its args or result)")
 async def job_status(job_id: str, manager: Annotated[Any, Depends(get_job_manager)]
                      ) -> dict[str, Any]:
-    found = await manager.get_job(job_id)
-    if found.is_failure:
-        raise HTTPException(status_code=500, detail=found.error)
-    if found.value is None:
+    job = value_of(await manager.get_job(job_id))
+    if job is None:
         raise HTTPException(status_code=404, detail=f"no job with id {job_id!r}")
-    return job_view(found.value)
+    return job_view(job)
 
 
 __all__ = ["get_health_checker", "get_job_manager", "get_job_metrics", "get_metrics_exporter",
