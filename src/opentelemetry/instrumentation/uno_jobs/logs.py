@@ -2,8 +2,9 @@
 pipeline whatever level the application left its root logger at.
 
     bridge = LogBridge.install(logger_provider)   # None when no SDK pipeline is configured
+    bridge.cover(manager.logger)                  # a manager's own logger= gets the same
     ...
-    bridge.remove()
+    bridge.remove()                               # every logger it covers, as it was
 
 Python drops a record below its logger's effective level before any handler
 sees it, and the root logger defaults to WARNING, so "job ... started" (INFO)
@@ -44,6 +45,7 @@ class LogBridge(logging.Handler):
         self._logger = logger
         self._provider = provider
         self._managed = False  # we set the logger's level and propagation
+        self._others: dict[str, LogBridge] | None = None  # logger name -> bridge (cover)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             self._fallback = LoggingHandler(logger_provider=provider)
@@ -53,7 +55,10 @@ class LogBridge(logging.Handler):
         provider = logger_provider if logger_provider is not None else get_logger_provider()
         if not isinstance(provider, SdkLoggerProvider):
             return None  # no logs pipeline: nothing to bridge to, no cost per record
-        logger = logging.getLogger(LOGGER_NAME)
+        return cls._attach(logging.getLogger(LOGGER_NAME), provider)
+
+    @classmethod
+    def _attach(cls, logger: logging.Logger, provider: Any) -> LogBridge:
         bridge = cls(logger, provider)
         if logger.level == logging.NOTSET and logger.propagate:
             bridge._managed = True
@@ -62,7 +67,26 @@ class LogBridge(logging.Handler):
         logger.addHandler(bridge)
         return bridge
 
+    def cover(self, logger: logging.Logger) -> None:
+        """Bridge ``logger`` too (a manager's own ``logger=``), unless its records
+        already pass through a bridged logger (``uno.jobs.*``)."""
+        name = logger.name
+        if name in self._covered or any(name.startswith(f"{c}.") for c in self._covered):
+            return
+        self._covered[name] = LogBridge._attach(logger, self._provider)
+
+    @property
+    def _covered(self) -> dict[str, LogBridge]:
+        if self._others is None:
+            self._others = {self._logger.name: self}
+        return self._others
+
     def remove(self) -> None:
+        for bridge in (self._others or {self._logger.name: self}).values():
+            bridge._detach()
+        self._others = None
+
+    def _detach(self) -> None:
         logger = self._logger
         logger.removeHandler(self)
         if self._managed:
