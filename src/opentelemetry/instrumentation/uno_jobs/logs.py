@@ -45,7 +45,8 @@ class LogBridge(logging.Handler):
         self._logger = logger
         self._provider = provider
         self._managed = False  # we set the logger's level and propagation
-        self._others: dict[str, LogBridge] | None = None  # logger name -> bridge (cover)
+        # logger name -> its bridge (None: a bridged ancestor's records cover it)
+        self._covered: dict[str, LogBridge | None] = {logger.name: self}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             self._fallback = LoggingHandler(logger_provider=provider)
@@ -69,22 +70,19 @@ class LogBridge(logging.Handler):
 
     def cover(self, logger: logging.Logger) -> None:
         """Bridge ``logger`` too (a manager's own ``logger=``), unless its records
-        already pass through a bridged logger (``uno.jobs.*``)."""
-        name = logger.name
-        if name in self._covered or any(name.startswith(f"{c}.") for c in self._covered):
+        already pass through a bridged logger (``uno.jobs.*``). A dict lookup
+        once a logger was seen: the wrappers call it on every enqueue."""
+        covered, name = self._covered, logger.name
+        if name in covered:
             return
-        self._covered[name] = LogBridge._attach(logger, self._provider)
-
-    @property
-    def _covered(self) -> dict[str, LogBridge]:
-        if self._others is None:
-            self._others = {self._logger.name: self}
-        return self._others
+        inside = any(name.startswith(f"{c}.") for c, b in covered.items() if b is not None)
+        covered[name] = None if inside else LogBridge._attach(logger, self._provider)
 
     def remove(self) -> None:
-        for bridge in (self._others or {self._logger.name: self}).values():
-            bridge._detach()
-        self._others = None
+        for bridge in self._covered.values():
+            if bridge is not None:
+                bridge._detach()
+        self._covered = {self._logger.name: self}
 
     def _detach(self) -> None:
         logger = self._logger
