@@ -334,7 +334,7 @@ class JobManager(JobQueries):
         (nothing said for a manager without workers: a producer)."""
         if not self.workers:
             return
-        served = {queue for worker in self.workers for queue in getattr(worker, "queues", ())}
+        served = {queue for worker in self.workers for queue in worker.queues}
         for definition in self.tasks.definitions():
             if definition.queue not in served:
                 self.logger.warning(
