@@ -1,11 +1,19 @@
-"""``router``: the job system's read-only admin API (FastAPI, the ``admin`` extra).
+"""``router`` and ``make_router``: the job system's admin API and console
+(FastAPI, the ``admin`` extra).
 
-    from fastapi import FastAPI
-    from uno.jobs.admin.api import router as jobs_router
+    from fastapi import Depends, FastAPI
+    from uno.jobs.admin.api import make_router, router
 
     app = FastAPI()
     app.state.job_manager = job_manager
-    app.include_router(jobs_router)                  # add your auth: dependencies=[...]
+    app.include_router(router)                       # read-only; add your auth: dependencies=[...]
+    # or, with the mutating routes and trace links:
+    app.include_router(make_router(actions=True, dependencies=[Depends(require_admin)],
+                                   trace_url="http://localhost:16686/trace/{trace_id}"))
+
+Besides the routes below: uno's admin routes (``read_routes``, and with
+``actions=True`` ``action_routes``) and the HTML console ``GET /jobs/ui``
+(``console``). ``trace_url`` defaults to ``UNO_JOBS_TRACE_URL``.
 
 - ``GET /jobs/health``: the system health as JSON; 503 when unhealthy.
 - ``GET /jobs/metrics``: Prometheus text; JSON (``JobMetrics.get_metrics()``)
@@ -28,27 +36,31 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
         "pip install 'uno-jobs-otel[admin]'"
     ) from exc
 
+from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, params
 from fastapi.responses import JSONResponse, Response
 
 from uno.core.monitoring.health import HealthStatus
 from uno.core.monitoring.metrics import PrometheusMetricsExporter
+from uno.jobs.admin import action_routes, console, read_routes
 from uno.jobs.admin.dependencies import (
     get_health_checker,
     get_job_manager,
     get_job_metrics,
     get_metrics_exporter,
 )
+from uno.jobs.admin.settings import ConsoleSettings
 from uno.jobs.admin.views import job_view, json_safe, queue_views
 from uno.jobs.monitoring.health import JobSystemHealthChecker
 from uno.jobs.monitoring.job_metrics import JobMetrics
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+monitoring = APIRouter()
+legacy = APIRouter()
 
 
-@router.get("/health", summary="System health (503 when unhealthy)")
+@monitoring.get("/health", summary="System health (503 when unhealthy)")
 async def health(
     checker: Annotated[JobSystemHealthChecker, Depends(get_health_checker)],
 ) -> JSONResponse:
@@ -57,7 +69,7 @@ async def health(
     return JSONResponse(json_safe(system.to_dict()), status_code=code)
 
 
-@router.get("/metrics", summary="Metrics: Prometheus text, or JSON on request")
+@monitoring.get("/metrics", summary="Metrics: Prometheus text, or JSON on request")
 async def metrics(
     request: Request,
     exporter: Annotated[PrometheusMetricsExporter, Depends(get_metrics_exporter)],
@@ -72,7 +84,7 @@ async def metrics(
     return Response(exporter.export_metrics(), media_type=exporter.content_type)
 
 
-@router.get("/queues", summary="Queue lengths by status")
+@monitoring.get("/queues", summary="Queue lengths by status")
 async def queues(manager: Annotated[Any, Depends(get_job_manager)]) -> dict[str, Any]:
     names = await manager.get_queue_names()
     if names.is_failure:
@@ -82,7 +94,7 @@ async def queues(manager: Annotated[Any, Depends(get_job_manager)]) -> dict[str,
     return {"queues": queue_views(names.value or set(), counts, paused)}
 
 
-@router.get("/{job_id}", summary="A job's status (never its args or result)")
+@legacy.get("/{job_id}", summary="A job's status (never its args or result)")
 async def job_status(job_id: str, manager: Annotated[Any, Depends(get_job_manager)]
                      ) -> dict[str, Any]:
     found = await manager.get_job(job_id)
@@ -93,5 +105,23 @@ async def job_status(job_id: str, manager: Annotated[Any, Depends(get_job_manage
     return job_view(found.value)
 
 
+def make_router(*, actions: bool = False, trace_url: str | None = None,
+                dependencies: Sequence[params.Depends] = ()) -> APIRouter:
+    """The admin routes under ``/jobs``; the mutating ones only with ``actions``.
+    ``dependencies`` (e.g. your auth) guard every route, the page included."""
+    settings = ConsoleSettings.create(actions=actions, trace_url=trace_url)
+    router = APIRouter(prefix="/jobs", tags=["jobs"],
+                       dependencies=[*dependencies, Depends(settings.install)])
+    router.include_router(monitoring)
+    router.include_router(console.router)
+    router.include_router(read_routes.router)
+    if settings.actions:
+        router.include_router(action_routes.router)
+    router.include_router(legacy)  # GET /jobs/{job_id} last: it matches any one segment
+    return router
+
+
+router = make_router()
+
 __all__ = ["get_health_checker", "get_job_manager", "get_job_metrics", "get_metrics_exporter",
-           "router"]
+           "make_router", "router"]
