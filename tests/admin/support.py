@@ -84,10 +84,14 @@ async def seed(manager: JobManager) -> Seeded:
     return Seeded(failed, done, pending, running)
 
 
-def console_app(manager: JobManager, payloads: Any = None, **router_options: Any) -> FastAPI:
+def console_app(manager: JobManager, payloads: Any = None, seeded: bool = False,
+                **router_options: Any) -> FastAPI:
+    """The console for ``manager``; ``seeded``: ``seed`` it at startup (``app.state.seeded``)."""
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await manager.storage.open()
+        if seeded:
+            app.state.seeded = await seed(manager)
         try:
             yield
         finally:
