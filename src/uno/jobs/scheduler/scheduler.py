@@ -3,6 +3,8 @@
     scheduler = Scheduler(storage)
     manager = JobManager(storage, worker_classes=[AsyncWorker], scheduler=scheduler)
     await scheduler.add_schedule("nightly", "report", CronSchedule("0 3 * * *"))
+    scheduler.list_schedules(); scheduler.get_schedule("nightly")   # with next_run
+    await scheduler.disable_schedule("nightly"); await scheduler.enable_schedule("nightly")
 
 Each run gets the job id ``schedule:{name}:{due time}``, so processes that run
 the same schedules against one store enqueue each run once. A run that was due
