@@ -96,7 +96,8 @@ class ReadRoutes:
         detail = self.get("/jobs/jobs?status=exploded", 422)["detail"]
         self.assertIn("exploded", detail)
         self.assertIn("pending", detail)  # lists the valid names
-        for query in ("limit=-1", "offset=-5", "limit=abc", "limit=100000"):
+        for query in ("limit=-1", "offset=-5", "limit=abc", "limit=100000",
+                      "offset=99999999999999999999999"):
             self.assertTrue(self.get(f"/jobs/jobs?{query}", 422)["detail"], query)
 
     def test_a_failed_job_has_its_attempts_error_timings_and_trace(self: Any) -> None:
@@ -233,7 +234,11 @@ class ActionRoutes:
                                               json={"task_name": "ghost_task"})["detail"])
         for body in ({"task_name": "build_report", "priority": "URGENT"},
                      {"task_name": "build_report", "max_retries": -1},
-                     {"args": []}, {"task_name": "build_report", "args": "not-a-list"}):
+                     {"args": []}, {"task_name": "build_report", "args": "not-a-list"},
+                     {"task_name": "build_report", "retry_delay_seconds": 1e308},
+                     {"task_name": "build_report", "timeout_seconds": 0},
+                     {"task_name": "build_report", "queue_name": ""},
+                     {"task_name": "build_report", "scheduled_at": "2030-01-01T00:00:00"}):
             self.assertTrue(self.post("/jobs/jobs", 422, json=body)["detail"], body)
 
     def test_create_enable_disable_and_delete_schedules(self: Any) -> None:
@@ -258,7 +263,11 @@ class ActionRoutes:
         detail = self.post("/jobs/schedules", 422, json={
             **base, "schedule_type": "cron", "schedule_params": {"expression": "61 * * *"}})
         self.assertIn("invalid cron expression", detail["detail"])
-        for params in ({"seconds": -5}, {"weeks": 1}, {}, {"seconds": "soon"}):
+        detail = self.post("/jobs/schedules", 422, json={
+            **base, "schedule_type": "cron", "schedule_params": {"expression": "0 0 31 2 *"}})
+        self.assertIn("never fires", detail["detail"])
+        for params in ({"seconds": -5}, {"weeks": 1}, {}, {"seconds": "soon"},
+                       {"seconds": 1e308}, {"expression": "* * * * *"}):
             self.post("/jobs/schedules", 422, json={
                 **base, "schedule_type": "interval", "schedule_params": params})
         self.post("/jobs/schedules", 422, json={**base, "schedule_type": "hourly",

@@ -52,3 +52,9 @@ class SchedulerControlTests(RuntimeCase):
             self.assertTrue(result.is_failure)
             self.assertIn("ghost", result.error)
         self.assertFalse((await m.scheduler.remove_schedule("ghost")).value)
+
+
+class CronNeverFiresTest(RuntimeCase):
+    async def test_a_cron_expression_that_names_no_date_is_a_value_error(self) -> None:
+        with self.assertRaisesRegex(ValueError, "never fires"):
+            CronSchedule("0 0 31 2 *")

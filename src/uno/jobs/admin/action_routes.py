@@ -98,7 +98,10 @@ def build_schedule(kind: str, params: dict[str, Any]) -> Schedule:
     unknown = set(params) - {"seconds", "minutes", "hours"}
     if unknown or not params:
         raise ValueError('an interval schedule takes "seconds", "minutes" and/or "hours"')
-    return IntervalSchedule(**params)
+    try:
+        return IntervalSchedule(**params)
+    except OverflowError:
+        raise ValueError(f"interval {params} is too long") from None
 
 
 @router.post("/schedules", response_model=ActionResult, status_code=201,

@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+MAX_SECONDS = 366 * 86400 * 100  # a century: longer durations are typos (and overflow)
+
 
 class QueueInfo(BaseModel):
     name: str
@@ -114,9 +116,9 @@ class CreateJobRequest(BaseModel):
     queue_name: str | None = Field(None, description="default: the task's queue")
     priority: Literal["CRITICAL", "HIGH", "NORMAL", "LOW"] = "NORMAL"
     scheduled_at: datetime | None = None
-    max_retries: int | None = Field(None, ge=0)
-    retry_delay_seconds: float | None = Field(None, ge=0)
-    timeout_seconds: float | None = Field(None, gt=0)
+    max_retries: int | None = Field(None, ge=0, le=1_000_000)
+    retry_delay_seconds: float | None = Field(None, ge=0, le=MAX_SECONDS)
+    timeout_seconds: float | None = Field(None, gt=0, le=MAX_SECONDS)
     metadata: dict[str, Any] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
 

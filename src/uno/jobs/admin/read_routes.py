@@ -113,7 +113,7 @@ async def jobs(
     queue_name: str | None = None,
     task_name: str | None = None,
     limit: Annotated[int, Query(ge=0, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> list[JobInfo]:
     found = await manager.storage.find_jobs(statuses=parse_status(status), queue_name=queue_name,
                                             task_name=task_name, limit=limit, offset=offset)
