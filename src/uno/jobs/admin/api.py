@@ -18,7 +18,8 @@ Besides the routes below: uno's admin routes (``read_routes``, and with
 - ``GET /jobs/health``: the system health as JSON; 503 when unhealthy.
 - ``GET /jobs/metrics``: Prometheus text; JSON (``JobMetrics.get_metrics()``)
   with ``?format=json`` or ``Accept: application/json``.
-- ``GET /jobs/queues``: each queue's jobs by status, waiting count and pause state.
+- ``GET /jobs/queues`` (in ``read_routes``): each queue's jobs by status, waiting
+  count and pause state.
 - ``GET /jobs/{job_id}``: a job's status and times — never its args, kwargs or
   result; 404 for an unknown id.
 
@@ -52,7 +53,7 @@ from uno.jobs.admin.dependencies import (
     get_metrics_exporter,
 )
 from uno.jobs.admin.settings import ConsoleSettings
-from uno.jobs.admin.views import job_view, json_safe, queue_views
+from uno.jobs.admin.views import job_view, json_safe
 from uno.jobs.monitoring.health import JobSystemHealthChecker
 from uno.jobs.monitoring.job_metrics import JobMetrics
 
@@ -82,16 +83,6 @@ async def metrics(
     if wants_json:
         return JSONResponse(json_safe(job_metrics.get_metrics()))
     return Response(exporter.export_metrics(), media_type=exporter.content_type)
-
-
-@monitoring.get("/queues", summary="Queue lengths by status")
-async def queues(manager: Annotated[Any, Depends(get_job_manager)]) -> dict[str, Any]:
-    names = await manager.get_queue_names()
-    if names.is_failure:
-        raise HTTPException(status_code=500, detail=names.error)
-    counts = await manager.storage.count_by_queue_and_status()
-    paused = await manager.storage.paused_queues()
-    return {"queues": queue_views(names.value or set(), counts, paused)}
 
 
 @legacy.get("/{job_id}", summary="A job's status (never its args or result)")

@@ -1,6 +1,7 @@
 """The admin API's read-only routes (uno's shapes, under ``/jobs``):
 
 - ``GET /info``: workers, queues, schedules, total jobs and health
+- ``GET /queues``: every queue (``{"queues": {name: ...}}``, today's shape, extended)
 - ``GET /queues/{queue_name}``: one queue's counts by status, pause state, oldest wait
 - ``GET /jobs?status=&queue_name=&task_name=&limit=&offset=``: jobs, newest first
 - ``GET /jobs/{job_id}``: one job with attempts, timings, error, tags and ``trace_id``
@@ -22,6 +23,7 @@ from uno.jobs.admin.models import (
     JobDetail,
     JobInfo,
     QueueInfo,
+    QueuesResponse,
     ScheduleInfo,
     SystemInfo,
     WorkerInfo,
@@ -95,6 +97,11 @@ async def info(
         health_status=status.value if isinstance(status, HealthStatus) else str(status),
         actions_enabled=settings.actions,
     )
+
+
+@router.get("/queues", response_model=QueuesResponse, summary="Queues with counts by status")
+async def queues(manager: Manager) -> QueuesResponse:
+    return QueuesResponse(queues=await queue_infos(manager))
 
 
 @router.get("/queues/{queue_name}", response_model=QueueInfo, summary="One queue")
