@@ -293,6 +293,12 @@ class ActionRoutes:
         self.post(f"/jobs/jobs/{job_id}/retry", headers={"Origin": "http://testserver"})
         self.assertEqual(self.stored_status(job_id), "pending")
 
+    def test_same_site_behind_a_proxy_that_forwards_the_host(self: Any) -> None:
+        self.post(f"/jobs/jobs/{self.seeded.failed_id}/retry",
+                  headers={"Host": "127.0.0.1:8000", "X-Forwarded-Host": "jobs.example.com",
+                           "Origin": "https://jobs.example.com"})
+        self.assertEqual(self.stored_status(self.seeded.failed_id), "pending")
+
     def test_info_says_actions_are_on(self: Any) -> None:
         self.assertTrue(self.get("/jobs/info")["actions_enabled"])
 

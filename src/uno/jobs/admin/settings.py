@@ -8,6 +8,7 @@
 (or at least ``Referer``) with every POST, so a form or script on another site
 that posts to the console is refused (403). Clients that send neither (curl,
 scripts) pass; the app's own auth (``dependencies=``) still applies to them.
+Behind a reverse proxy, forward the original ``Host`` (or ``X-Forwarded-Host``).
 """
 
 from __future__ import annotations
@@ -59,8 +60,10 @@ def require_same_origin(request: Request) -> None:
     source = request.headers.get("origin") or request.headers.get("referer")
     if source is None:
         return
-    host = request.headers.get("host", "")
-    if source == "null" or urlsplit(source).netloc.lower() != host.lower():
+    # behind a proxy that rewrites Host, X-Forwarded-Host names the site (a
+    # cross-site form cannot set either header)
+    hosts = {request.headers.get(name, "").lower() for name in ("host", "x-forwarded-host")}
+    if source == "null" or urlsplit(source).netloc.lower() not in hosts - {""}:
         raise HTTPException(status_code=403,
                             detail=f"cross-origin request refused (from {source!r})")
 
