@@ -40,7 +40,7 @@ except ImportError as exc:  # pragma: no cover - exercised in a subprocess test
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, params
+from fastapi import APIRouter, Depends, Query, Request, params
 from fastapi.responses import JSONResponse, Response
 
 from uno.core.monitoring.health import HealthStatus
@@ -88,12 +88,7 @@ async def metrics(
 @legacy.get("/{job_id}", summary="A job's status (never its args or result)")
 async def job_status(job_id: str, manager: Annotated[Any, Depends(get_job_manager)]
                      ) -> dict[str, Any]:
-    found = await manager.get_job(job_id)
-    if found.is_failure:
-        raise HTTPException(status_code=500, detail=found.error)
-    if found.value is None:
-        raise HTTPException(status_code=404, detail=f"no job with id {job_id!r}")
-    return job_view(found.value)
+    return job_view(await read_routes.find_job(manager, job_id))
 
 
 def make_router(*, actions: bool = False, trace_url: str | None = None,
