@@ -44,7 +44,7 @@ from fastapi import APIRouter, Depends, Query, Request, params
 from fastapi.responses import JSONResponse, Response
 
 from uno.core.monitoring.health import HealthStatus
-from uno.core.monitoring.metrics import PrometheusMetricsExporter
+from uno.core.monitoring.prometheus import PrometheusMetricsExporter
 from uno.jobs.admin import action_routes, console, read_routes
 from uno.jobs.admin.dependencies import (
     get_health_checker,

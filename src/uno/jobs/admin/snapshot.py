@@ -20,8 +20,10 @@ from typing import Any
 from uno.jobs.admin.models import JobDetail, JobInfo, QueueInfo, ScheduleInfo, WorkerInfo
 from uno.jobs.admin.payloads import ShowPayloads
 from uno.jobs.admin.trace import trace_id_of, trace_link
-from uno.jobs.admin.views import queue_views
 from uno.jobs.job import Job, JobStatus, utcnow
+from uno.jobs.manager import JobManager
+from uno.jobs.protocols import Worker
+from uno.jobs.queue_counts import queue_counts
 
 _HOLDING = (JobStatus.RUNNING, JobStatus.RESERVED)
 _ATTEMPTED = (JobStatus.RUNNING, JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.TIMEOUT)
@@ -32,17 +34,17 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return round((end - start).total_seconds(), 3) if start and end else None
 
 
-async def queue_infos(manager: Any) -> dict[str, QueueInfo]:
+async def queue_infos(manager: JobManager) -> dict[str, QueueInfo]:
     storage = manager.storage
     now = utcnow()
-    counts = await storage.count_by_queue_and_status()
-    views = queue_views(await manager.known_queues(), counts, await storage.paused_queues())
+    counts = queue_counts(await storage.count_by_queue_and_status(), await manager.known_queues())
+    paused = await storage.paused_queues()
     oldest = await storage.oldest_waiting_due_at(now)
     return {
-        name: QueueInfo(name=name, waiting=view["waiting"], paused=view["paused"],
-                        by_status=view["by_status"], total=sum(view["by_status"].values()),
+        name: QueueInfo(name=name, waiting=view.waiting, paused=name in paused,
+                        by_status=view.by_value(), total=sum(view.by_status.values()),
                         oldest_waiting_seconds=_seconds(oldest.get(name), now))
-        for name, view in views.items()
+        for name, view in counts.items()
     }
 
 
@@ -83,7 +85,7 @@ def _job_fields(job: Job, trace_url: str | None) -> dict[str, Any]:
     }
 
 
-async def worker_infos(manager: Any) -> list[WorkerInfo]:
+async def worker_infos(manager: JobManager) -> list[WorkerInfo]:
     """This process's workers, then those of other processes holding jobs, by name."""
     now = utcnow()
     held = await manager.storage.find_jobs(statuses=_HOLDING, limit=MAX_HOLDING)
@@ -102,14 +104,13 @@ def _held_counts(name: str, held: list[Job]) -> dict[str, int]:
             "reserved_jobs": mine.count(JobStatus.RESERVED)}
 
 
-def _local_worker(worker: Any, held: list[Job], now: datetime) -> WorkerInfo:
-    beat = getattr(worker, "last_heartbeat", None)
+def _local_worker(worker: Worker, held: list[Job], now: datetime) -> WorkerInfo:
+    beat = worker.last_heartbeat
     return WorkerInfo(
-        name=worker.name, local=True, worker_type=type(worker).__name__,
-        running=bool(getattr(worker, "running", False)), healthy=worker.is_healthy(),
-        queues=list(getattr(worker, "queues", ())),
-        concurrency=getattr(worker, "concurrency", None),
-        active_jobs=int(getattr(worker, "active_jobs", 0)),
+        name=worker.name, local=True, worker_type=worker.worker_type, running=worker.running,
+        healthy=worker.is_healthy(), queues=list(worker.queues), concurrency=worker.concurrency,
+        active_jobs=worker.active_jobs,
+        # counters an AsyncWorker keeps; other Worker classes may not
         jobs_processed=getattr(worker, "jobs_processed", None),
         jobs_failed=getattr(worker, "jobs_failed", None),
         started_at=getattr(worker, "started_at", None), last_heartbeat=beat,
