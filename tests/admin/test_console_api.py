@@ -121,9 +121,12 @@ class ReadRoutes:
         job = self.get(f"/jobs/jobs/{self.seeded.completed_id}")
         self.assertEqual((job["trace_id"], job["trace_url"]), (None, None))
 
-    def test_unknown_job_is_404_on_both_paths(self: Any) -> None:
+    def test_unknown_job_is_404_on_every_path(self: Any) -> None:
         self.assertIn("no-such-job", self.get("/jobs/jobs/no-such-job", 404)["detail"])
         self.assertIn("no-such-job", self.get("/jobs/no-such-job", 404)["detail"])
+        page = self.client.get("/jobs/ui/jobs/no-such-job")
+        self.assertEqual((page.status_code, page.headers["content-type"][:9]), (404, "text/html"))
+        self.assertIn("no job with id &#39;no-such-job&#39;", page.text)
 
     def test_old_job_path_still_answers(self: Any) -> None:
         job = self.get(f"/jobs/{self.seeded.completed_id}")

@@ -4,7 +4,8 @@ in ``templates/``, inline CSS and a few lines of inline JS — no build step, no
 - ``GET /jobs/ui?refresh=5``: queues with counts by status and oldest waiting
   age, recent failures with their error, recent jobs, workers with heartbeat
   age, schedules with next run; reloads itself every ``refresh`` seconds (0: never).
-- ``GET /jobs/ui/jobs/{job_id}``: one job with its attempts, timings and error.
+- ``GET /jobs/ui/jobs/{job_id}``: one job with its attempts, timings and error
+  (a 404 page for an unknown id).
 
 Every job links to its trace through the ``trace_url`` template, else shows its
 trace id to copy. Action buttons (retry, cancel, pause, ...) appear only with
@@ -18,7 +19,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
@@ -66,12 +67,13 @@ _templates = Environment(loader=PackageLoader("uno.jobs.admin", "templates"),
 _templates.filters.update(age=age, when=when, pretty=pretty)
 
 
-def _render(name: str, request: Request, settings: ConsoleSettings, **context: Any) -> HTMLResponse:
+def _render(name: str, request: Request, settings: ConsoleSettings, status_code: int = 200,
+            **context: Any) -> HTMLResponse:
     page = request.url_for("console_page").path
     html = _templates.get_template(name).render(
         api=page.removesuffix("/ui"), page=page, actions=settings.actions,
         trace_url=settings.trace_url, now=utcnow(), statuses=STATUS_ORDER, **context)
-    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+    return HTMLResponse(html, status_code=status_code, headers={"Cache-Control": "no-store"})
 
 
 @router.get("/ui", response_class=HTMLResponse, name="console_page")
@@ -102,7 +104,11 @@ async def console_job_page(
     payloads: Annotated[ShowPayloads | None, Depends(get_payloads)],
     refresh: Annotated[int, Query(ge=0, le=3600)] = 5,
 ) -> HTMLResponse:
-    job = job_detail(await find_job(manager, job_id), settings.trace_url, payloads)
+    try:
+        job = job_detail(await find_job(manager, job_id), settings.trace_url, payloads)
+    except HTTPException as missing:
+        return _render("missing.html", request, settings, status_code=missing.status_code,
+                       refresh=0, detail=missing.detail)
     return _render("job.html", request, settings, refresh=refresh, job=job)
 
 
