@@ -43,10 +43,11 @@ def error_response(status_code: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status_code)
 
 
-def value_of(result: Result[T]) -> T:
-    """The value of a successful ``result``; ``HTTPException`` for a failed one."""
+def value_of(result: Result[T], default_status: int = 500) -> T:
+    """The value of a successful ``result``; ``HTTPException`` for a failed one
+    (the status its code maps to, else ``default_status``)."""
     if result.is_failure:
-        status = STATUS_BY_CODE.get(getattr(result, "code", None) or "", 500)
+        status = STATUS_BY_CODE.get(result.code or "", default_status)
         raise HTTPException(status_code=status, detail=result.error)
     return result.value  # type: ignore[return-value]
 

@@ -311,6 +311,27 @@ class SQLiteJobStorage(JobStorage):
         sql += " ORDER BY seq LIMIT ? OFFSET ?"
         return _decode_rows(await self._query(sql, (*wanted, limit, max(offset, 0))))
 
+    async def find_jobs(self, statuses: Iterable[JobStatus] | None = None,
+                        queue_name: str | None = None, task_name: str | None = None,
+                        limit: int = 100, offset: int = 0) -> list[Job]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if statuses is not None:
+            wanted = [JobStatus(s).value for s in statuses]
+            if not wanted:
+                return []
+            clauses.append(f"status IN ({_marks(wanted)})")
+            params.extend(wanted)
+        if queue_name is not None:
+            clauses.append("queue_name = ?")
+            params.append(queue_name)
+        if task_name is not None:
+            clauses.append("json_extract(data, '$.task_name') = ?")
+            params.append(task_name)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT id, data FROM jobs{where} ORDER BY seq DESC LIMIT ? OFFSET ?"
+        return _decode_rows(await self._query(sql, (*params, max(limit, 0), max(offset, 0))))
+
     async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
         rows = await self._query(
             "SELECT queue_name, status, COUNT(*) FROM jobs GROUP BY queue_name, status")
