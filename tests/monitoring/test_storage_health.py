@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from uno.core.monitoring.health import HealthStatus
 from uno.jobs import InMemoryJobStorage, JobManager, SQLiteJobStorage
-from uno.jobs.admin.api import router
+from uno.jobs.admin.api import make_router, router
 from uno.jobs.monitoring.health import JobSystemHealthChecker, StorageHealthCheck
 
 from .support import MonitoringCase, gauge_points, key
@@ -111,3 +111,17 @@ class DeadStoreAdminTests(unittest.TestCase):
         for response in (queues, job):
             self.assertEqual(response.headers["content-type"], "application/json")
             self.assertIn(f"sqlite:///{self.path}", response.json()["detail"])
+
+    def test_every_read_route_answers_503_with_a_json_detail(self) -> None:
+        admin = FastAPI()
+        admin.state.job_manager = self.manager
+        admin.include_router(make_router(actions=True))
+        client = TestClient(admin)
+        for path in ("/jobs/info", "/jobs/queues", "/jobs/queues/emails", "/jobs/jobs",
+                     "/jobs/jobs/some-id", "/jobs/workers", "/jobs/some-id"):
+            with self.subTest(path=path):
+                response = client.get(path)
+                self.assertEqual(response.status_code, 503, response.text)
+                self.assertIn(f"sqlite:///{self.path}", response.json()["detail"])
+        retry = client.post("/jobs/jobs/some-id/retry")
+        self.assertEqual(retry.status_code, 503, retry.text)
