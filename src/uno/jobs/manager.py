@@ -16,6 +16,11 @@
 The lifecycle calls ``enqueue``, ``start_job``, ``complete_job`` and ``fail_job``
 are the single place status changes happen (and where instrumentation hooks in).
 A manager that is never started is a producer against its storage.
+
+A store that cannot be read or written: every call that answers a ``Result``
+answers a failed one whose message names the store and the cause; the others
+(``start``, ``wait_for_job``, ``start_job``, ``complete_job``, ``fail_job``)
+raise ``uno.jobs.errors.StorageUnavailableError`` (a ``StorageError``).
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from uno.jobs.job import FINISHED_STATUSES, WAITING_STATUSES, Job, JobStatus, Pr
 from uno.jobs.maintenance import Maintenance
 from uno.jobs.protocols import Scheduler, Worker
 from uno.jobs.queries import JobQueries
-from uno.jobs.result import Result
+from uno.jobs.result import Result, storage_failures
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
 from uno.jobs.tasks import Handler, TaskDefinition, TaskRegistry, default_registry, make_definition
 from uno.jobs.validation import build_job, build_jobs
@@ -104,6 +109,7 @@ class JobManager(JobQueries):
 
     # --- the lifecycle ---
 
+    @storage_failures
     async def enqueue(
         self,
         task_name: str,
@@ -129,12 +135,13 @@ class JobManager(JobQueries):
                 retry_delay=retry_delay, timeout=timeout, metadata=metadata, tags=tags,
             )
             await self.storage.add(job)
-        except (ValueError, StorageError) as exc:
+        except ValueError as exc:  # a store that fails: @storage_failures answers
             return _enqueue_failure(task_name, exc)
         log.job_event(self.logger, "enqueued", job)
         self._work_available.set()
         return Result.success(job.id)
 
+    @storage_failures
     async def enqueue_many(
         self,
         task_name: str,
@@ -155,7 +162,7 @@ class JobManager(JobQueries):
             jobs = build_jobs(definition, args_list, kwargs_list, queue_name=queue_name,
                               priority=priority, scheduled_at=scheduled_at, metadata=metadata)
             await self.storage.add_many(jobs)
-        except (ValueError, StorageError) as exc:
+        except ValueError as exc:  # a store that fails: @storage_failures answers
             return _enqueue_failure(task_name, exc)
         for job in jobs:
             log.job_event(self.logger, "enqueued", job)
@@ -255,6 +262,7 @@ class JobManager(JobQueries):
 
     # --- control ---
 
+    @storage_failures
     async def cancel_job(self, job_id: str) -> Result[bool]:
         job_result = await self.get_job(job_id)
         job = job_result.value
@@ -273,6 +281,7 @@ class JobManager(JobQueries):
         self._waiters.notify(job)
         return Result.success(True)
 
+    @storage_failures
     async def retry_job(self, job_id: str) -> Result[bool]:
         job_result = await self.get_job(job_id)
         job = job_result.value
@@ -290,9 +299,12 @@ class JobManager(JobQueries):
         self._work_available.set()
         return Result.success(True)
 
+    @storage_failures
     async def get_job(self, job_id: str) -> Result[Job | None]:
         try:
             return Result.success(await self.storage.get(job_id))
+        except StorageError:
+            raise
         except Exception as exc:  # a corrupt row: say so, keep going
             return Result.failure(f"cannot read job {job_id!r}: {exc}")
 
@@ -302,6 +314,7 @@ class JobManager(JobQueries):
         async with asyncio.timeout(timeout):
             return await self._waiters.wait(job_id, self.storage)
 
+    @storage_failures
     async def run_job_sync(
         self,
         task_name: str,
@@ -346,6 +359,7 @@ class JobManager(JobQueries):
             await self.scheduler.start(self)
         self._maintenance.start()
         self.logger.info("job manager started with %d worker(s)", len(self.workers))
+        self._warn_unserved_queues()
 
     async def stop(self) -> None:
         if not self.running:
@@ -359,6 +373,19 @@ class JobManager(JobQueries):
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
         self.logger.info("job manager stopped")
+
+    def _warn_unserved_queues(self) -> None:
+        """One WARNING per task whose queue none of this manager's workers serve
+        (nothing said for a manager without workers: a producer)."""
+        if not self.workers:
+            return
+        served = {queue for worker in self.workers for queue in worker.queues}
+        for definition in self.tasks.definitions():
+            if definition.queue not in served:
+                self.logger.warning(
+                    "task %r uses queue %r, which no worker of this manager serves "
+                    "(workers serve %s): its jobs wait for another process",
+                    definition.name, definition.queue, ",".join(sorted(served)))
 
     async def __aenter__(self) -> JobManager:
         await self.start()
@@ -391,11 +418,9 @@ _SYNC_QUEUE_PREFIX = "sync:"
 _FAILURE_EVENTS = {JobStatus.RETRYING: "retrying", JobStatus.TIMEOUT: "timed out"}
 
 
-def _enqueue_failure(task_name: str, exc: Exception) -> Result[Any]:
-    """The failed Result of an enqueue: a duplicate id, a store that cannot be
-    reached, or (any other ``ValueError``) bad arguments."""
-    code = (Result.DUPLICATE if isinstance(exc, DuplicateJobError)
-            else Result.UNAVAILABLE if isinstance(exc, StorageError) else Result.INVALID)
+def _enqueue_failure(task_name: str, exc: ValueError) -> Result[Any]:
+    """The failed Result of an enqueue: a duplicate id, or bad arguments."""
+    code = Result.DUPLICATE if isinstance(exc, DuplicateJobError) else Result.INVALID
     return Result.failure(f"cannot enqueue {task_name!r}: {exc}", code=code)
 
 

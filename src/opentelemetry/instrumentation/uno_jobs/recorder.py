@@ -114,7 +114,7 @@ class JobRecorder:
         self.job_event_metrics.started(attempt.queue, attempt.task, attempt.worker)
         if job.started_at is not None:
             wait = (job.started_at - job.due_at).total_seconds()
-            self.metrics.record_wait_time(attempt.queue, attempt.task, wait, attempt.priority)
+            self.metrics.record_wait_time(attempt.queue, attempt.task, attempt.priority, wait)
 
     def start_raised(self, job: Job, attempt: Attempt, exc: BaseException) -> None:
         self.in_flight.pop(job.id, attempt)

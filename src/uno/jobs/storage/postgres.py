@@ -19,6 +19,7 @@ connection). The callers back off and retry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -80,6 +81,13 @@ async def _keep_session(conn: Any) -> None:
     the store's statements leave no session state (no LISTEN, cursors or session locks)."""
 
 
+def _terminate(pool: Any) -> None:
+    """Drop a pool at once (its event loop may be closed already)."""
+    if pool is not None:
+        with contextlib.suppress(Exception):
+            pool.terminate()
+
+
 async def _release(pool: Any, conn: Any) -> None:
     """Give ``conn`` back; a connection that died is terminated and replaced by the pool."""
     try:
@@ -106,10 +114,18 @@ class PostgresJobStorage(JobStorage):
         if "application_name=" not in dsn:
             self._settings["server_settings"] = {"application_name": "uno_jobs"}
         self._pool: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the pool's
         self._opening = asyncio.Lock()
         self._updates = UpdateBatcher(self._update_rows)
-        self._listener = WorkListener(self._connect, channel(self.schema), name=self.describe(),
-                                      logger=logger)
+        self._listener = self._new_listener(None)
+
+    def _new_listener(self, previous: WorkListener | None) -> WorkListener:
+        """A listener (taking over the callbacks of ``previous``, from an old loop)."""
+        listener = WorkListener(self._connect, channel(self.schema), name=self.describe(),
+                                logger=logger)
+        for callback in previous.callbacks if previous is not None else ():
+            listener.add(callback)
+        return listener
 
     # --- plumbing ---
 
@@ -131,8 +147,15 @@ class PostgresJobStorage(JobStorage):
         return await asyncpg.connect(self.dsn, **self._settings)
 
     async def _get_pool(self) -> Any:
-        if self._pool is not None:
+        loop = asyncio.get_running_loop()
+        if self._pool is not None and self._loop is loop:
             return self._pool
+        if self._loop is not loop:  # a new event loop (asyncio.run again): fresh connections
+            _terminate(self._pool)
+            self._pool, self._loop = None, loop
+            self._opening = asyncio.Lock()
+            self._updates = UpdateBatcher(self._update_rows)
+            self._listener = self._new_listener(self._listener)
         async with self._opening:
             if self._pool is None:
                 try:
@@ -186,7 +209,9 @@ class PostgresJobStorage(JobStorage):
     async def close(self) -> None:
         await self._listener.close()
         pool, self._pool = self._pool, None
-        if pool is not None:
+        if pool is not None and self._loop is not asyncio.get_running_loop():
+            _terminate(pool)  # made on an event loop that is gone
+        elif pool is not None:
             try:
                 await asyncio.wait_for(pool.close(), timeout=5)
             except (TimeoutError, *sql.CONNECTION_ERRORS):
