@@ -207,3 +207,14 @@ def test_status_cli_reads_redis_and_never_prints_the_password(
     assert status.main("redis://:s3cret@127.0.0.1:1/0") == 2
     err = capsys.readouterr().err
     assert "cannot read redis://127.0.0.1:1/0" in err and "s3cret" not in err
+
+
+def test_one_store_serves_one_event_loop_after_another() -> None:
+    storage = new_redis_storage()
+    job = make()
+    asyncio.run(storage.add(job))
+    try:
+        assert asyncio.run(storage.get(job.id)) == job  # a second asyncio.run, as a script does
+    finally:
+        asyncio.run(storage.close())
+        drop_redis_keys(storage.prefix)

@@ -11,6 +11,7 @@ connection), the Lua scripts registered on it, and Redis errors turned into
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,7 @@ class RedisConnection:
         self.url, self.prefix, self.retries = url, prefix, retries
         self.origin = uuid.uuid4().hex  # this instance, in wake-up messages
         self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._scripts: dict[str, Any] = {}
 
     def describe(self) -> str:
@@ -50,8 +52,13 @@ class RedisConnection:
         return f"{parts.scheme}://{host}:{parts.port or 6379}/{db} (prefix {self.prefix})"
 
     def client(self) -> Any:
-        """The redis-py client, made (and the scripts registered) on first use."""
+        """The redis-py client, made (and the scripts registered) on first use in
+        each event loop (a script may ``asyncio.run`` one call after another)."""
+        loop = asyncio.get_running_loop()
+        if self._client is not None and self._loop is not loop:
+            self._client = None  # bound to a finished loop: its sockets go with it
         if self._client is None:
+            self._loop = loop
             import redis.asyncio as aioredis
             from redis.asyncio.retry import Retry
             from redis.backoff import EqualJitterBackoff
@@ -92,5 +99,5 @@ class RedisConnection:
 
     async def close(self) -> None:
         client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        if client is not None and self._loop is asyncio.get_running_loop():
+            await client.aclose()  # (a finished loop's client just goes)

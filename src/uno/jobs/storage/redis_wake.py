@@ -54,8 +54,11 @@ class WakeListener:
 
     def start(self) -> None:
         """Subscribe on the running loop (no-op without callbacks or when running)."""
-        if self._callbacks and (self._task is None or self._task.done()):
-            self._task = asyncio.get_running_loop().create_task(self._listen())
+        loop = asyncio.get_running_loop()
+        if self._callbacks and (self._task is None or self._task.done()
+                                or self._task.get_loop() is not loop):
+            self.subscribed = asyncio.Event()
+            self._task = loop.create_task(self._listen())
 
     async def close(self) -> None:
         task, self._task = self._task, None
