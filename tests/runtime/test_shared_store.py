@@ -123,6 +123,15 @@ class RedisSharedStoreTests(SharedStoreTests):
 
 
 class StoreOutageTests(RuntimeCase):
+    async def finished(self, manager, job_id: str, timeout: float = 5.0) -> Job:
+        """``wait_for_job``, asked again while the store is away (it raises then)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                try:
+                    return await manager.wait_for_job(job_id)
+                except StorageUnavailableError:
+                    await asyncio.sleep(0.05)
+
     async def test_enqueue_while_the_store_is_away_is_a_failed_result(self) -> None:
         storage = OutageStorage()
         m = self.manager(storage=storage)
