@@ -42,8 +42,8 @@ from opentelemetry.context import Context
 from opentelemetry.instrumentation.uno_jobs import UnoJobsInstrumentor, wrappers
 from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
 from opentelemetry.instrumentation.uno_jobs.inflight import InFlight
-from opentelemetry.instrumentation.uno_jobs.lifecycle import ManagerLifecycle
 from opentelemetry.instrumentation.uno_jobs.producer import EnqueueCall
+from opentelemetry.instrumentation.uno_jobs.running_managers import RunningManagers
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
@@ -214,7 +214,7 @@ def main() -> None:
     def in_situ() -> float:
         recorder = FloorRecorder(tracer_provider, meter_provider)
         config = UnoJobsConfig(monitoring=False)
-        names = wrappers.install(recorder, ManagerLifecycle(recorder, None, config))
+        names = wrappers.install(recorder, RunningManagers(recorder, None, config))
         try:
             return plain()
         finally:

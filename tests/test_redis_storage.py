@@ -5,6 +5,7 @@ answered once when a reply is lost. Real Redis (see redis_support)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -27,9 +28,12 @@ def make(queue: str = "default", **kw: Any) -> Job:
     return Job(queue_name=queue, updated_at=T0, **kw)
 
 
-def with_stores(body: Callable[..., Awaitable[None]], count: int = 1) -> None:
-    """Run ``body(*stores)``: ``count`` handles on one fresh key prefix."""
-    prefix = f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
+def with_stores(body: Callable[..., Awaitable[None]], count: int = 1,
+                prefix: str | None = None) -> None:
+    """Run ``body(*stores)``: ``count`` handles on one key prefix, deleted after
+    (unless ``prefix`` is given: then the caller deletes it)."""
+    keep = prefix is not None
+    prefix = prefix or f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
     stores = [new_redis_storage(prefix) for _ in range(count)]
 
     async def main() -> None:
@@ -42,7 +46,8 @@ def with_stores(body: Callable[..., Awaitable[None]], count: int = 1) -> None:
     try:
         asyncio.run(main())
     finally:
-        drop_redis_keys(prefix)
+        if not keep:
+            drop_redis_keys(prefix)
 
 
 def test_batch_claims_from_two_instances_never_overlap() -> None:
@@ -146,7 +151,9 @@ def test_storage_url_and_describe() -> None:
     assert isinstance(named, RedisJobStorage) and named.prefix == "app_1"
     assert named.describe() == "redis://127.0.0.1:6379/2 (prefix app_1)"
     assert named.url == "redis://:pw@127.0.0.1:6379/2?socket_timeout=3"
-    with pytest.raises(ValueError, match="empty key prefix"):
+    assert storage_from_url("unix://:pw@/run/redis.sock?db=1").describe() == (
+        "unix:///run/redis.sock (prefix uno_jobs)")
+    with pytest.raises(ValueError, match=r"empty \?prefix="):
         storage_from_url("redis://127.0.0.1:6379/0?prefix=")
 
 
@@ -162,3 +169,52 @@ def test_index_entries_of_a_vanished_job_are_dropped() -> None:
         assert await client.zcard(f"{store.prefix}:finished") == 0
 
     with_stores(body)
+
+
+def test_wake_ups_resume_after_the_subscription_connection_is_killed() -> None:
+    async def body(producer: RedisJobStorage, worker: RedisJobStorage) -> None:
+        woken = asyncio.Event()
+        worker.on_work_available(woken.set)
+        await asyncio.wait_for(worker._wake.subscribed.wait(), 5)
+        admin = producer._conn.client()
+        for client in await admin.client_list():  # the subscriber: the only one in pub/sub
+            if client.get("name") == f"uno-jobs:{worker.prefix}" and client.get("sub") != "0":
+                await admin.execute_command("CLIENT KILL", "ID", client["id"])
+        await asyncio.wait_for(woken.wait(), 10)  # called once it is back: work may be due
+        woken.clear()
+        await producer.add(make())
+        await asyncio.wait_for(woken.wait(), 10)
+
+    with_stores(body, count=2)
+
+
+def test_status_cli_reads_redis_and_never_prints_the_password(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from uno.jobs import status
+
+    async def body(store: RedisJobStorage) -> None:
+        await store.add_many([make("emails"), make("emails"), make()])
+
+    prefix = f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
+    with_stores(body, prefix=prefix)
+    try:
+        assert status.main(f"{REDIS_URL}?prefix={prefix}", as_json=True) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert {q["name"]: q["counts"]["pending"] for q in shown["queues"]} == {
+            "default": 1, "emails": 2}
+    finally:
+        drop_redis_keys(prefix)
+    assert status.main("redis://:s3cret@127.0.0.1:1/0") == 2
+    err = capsys.readouterr().err
+    assert "cannot read redis://127.0.0.1:1/0" in err and "s3cret" not in err
+
+
+def test_one_store_serves_one_event_loop_after_another() -> None:
+    storage = new_redis_storage()
+    job = make()
+    asyncio.run(storage.add(job))
+    try:
+        assert asyncio.run(storage.get(job.id)) == job  # a second asyncio.run, as a script does
+    finally:
+        asyncio.run(storage.close())
+        drop_redis_keys(storage.prefix)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import pytest
 
 from postgres_support import drop_schema, new_schema, require_postgres
+from redis_support import drop_redis_keys, new_redis_storage
 from uno.jobs.errors import JobDecodeError
 from uno.jobs.job import Job, JobStatus, Priority
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
@@ -47,13 +48,11 @@ def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStora
     schema = None
     if request.param == "memory":
         store: JobStorage = InMemoryJobStorage()
-    elif request.param == "redis":
-        from redis_support import drop_redis_keys, new_redis_storage
-
-        store = new_redis_storage()
-        request.addfinalizer(lambda: drop_redis_keys(store.prefix))
     elif request.param == "sqlite":
         store = SQLiteJobStorage(tmp_path / "jobs.db")
+    elif request.param == "redis":
+        store = new_redis_storage()
+        request.addfinalizer(lambda: drop_redis_keys(store.prefix))
     else:
         from uno.jobs.storage.postgres import PostgresJobStorage
 
@@ -639,3 +638,19 @@ def test_transition_stores_only_from_an_expected_status(storage: JobStorage) -> 
     assert run(storage.count_by_queue_and_status()) == {("default", JobStatus.CANCELLED): 1}
     assert not run(storage.transition(make(), [JobStatus.PENDING]))  # not stored at all
     assert not run(storage.transition(cancelled, []))
+
+
+def test_concurrent_updates_each_land_and_an_unknown_id_fails_alone(storage: JobStorage) -> None:
+    jobs = [make(args=[i]) for i in range(50)]
+    run(storage.add_many(jobs))
+    for job in jobs:
+        job.status, job.result = JobStatus.COMPLETED, job.args[0] * 2
+    ghost = make()
+
+    async def update_all() -> list[Any]:
+        return await asyncio.gather(*(storage.update(job) for job in [*jobs, ghost]),
+                                    return_exceptions=True)
+
+    outcomes = run(update_all())
+    assert outcomes[:-1] == [None] * 50 and isinstance(outcomes[-1], KeyError)
+    assert [run(storage.get(job.id)) for job in jobs] == jobs

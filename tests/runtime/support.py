@@ -2,9 +2,9 @@
 managers built on it (stopped and closed after each test), and small helpers.
 
 Subclass :class:`RuntimeCase` for in-memory storage; subclass that class again
-with ``storage_kind = "sqlite"`` to run the same tests against a SQLite file,
-``"postgres"`` (a schema of its own per test, dropped after it) or ``"redis"``
-(the test Redis, a key prefix per test).
+with ``storage_kind = "sqlite"`` (or ``"postgres"``: a schema of its own per
+test, dropped after it; or ``"redis"``: a key prefix of its own per test, its
+keys deleted after it) to run the same tests against that store.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from postgres_support import drop_schema, new_schema, require_postgres
+from redis_support import drop_redis_keys, new_redis_storage
 from uno.jobs import (
     AsyncWorker,
     InMemoryJobStorage,
@@ -50,8 +51,8 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
         self.db_path = self.tmp_path / "jobs.db"
         self._storages: list[JobStorage] = []
         self._managers: list[JobManager] = []
-        self.redis_prefix = f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
         self.pg_schema = new_schema() if self.storage_kind == "postgres" else None
+        self.redis_prefix = f"uno_jobs_test_{uuid.uuid4().hex[:12]}"
         self.storage = self.new_storage()
 
     async def asyncTearDown(self) -> None:
@@ -63,8 +64,6 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
             await drop_schema(self.pg_schema)
         self._tmp.cleanup()
         if self.storage_kind == "redis":
-            from redis_support import drop_redis_keys
-
             drop_redis_keys(self.redis_prefix)
 
     def new_storage(self) -> JobStorage:
@@ -75,8 +74,6 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
                 return self._storages[0]
             storage: JobStorage = InMemoryJobStorage()
         elif self.storage_kind == "redis":
-            from redis_support import new_redis_storage
-
             storage = new_redis_storage(self.redis_prefix)
         elif self.storage_kind == "postgres":
             storage = PostgresJobStorage(require_postgres(), schema=self.pg_schema)

@@ -125,9 +125,9 @@ class AbandonedClaimTests(RuntimeCase):
         self.assertEqual((job.status, job.worker_id), (JobStatus.PENDING, None))
 
 
-class RedisMaintenanceTests(MaintenanceTests):
-    storage_kind = "redis"
-
-
 class PostgresMaintenanceTests(MaintenanceTests):
     storage_kind = "postgres"
+
+
+class RedisMaintenanceTests(MaintenanceTests):
+    storage_kind = "redis"

@@ -90,9 +90,9 @@ class SQLiteOrderingTests(OrderingTests):
     storage_kind = "sqlite"
 
 
-class RedisOrderingTests(OrderingTests):
-    storage_kind = "redis"
-
-
 class PostgresOrderingTests(OrderingTests):
     storage_kind = "postgres"
+
+
+class RedisOrderingTests(OrderingTests):
+    storage_kind = "redis"

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from postgres_support import DSN
+from postgres_support import DSN, drop_schema, new_schema, require_postgres
 from uno.jobs import Job, JobStatus, PostgresJobStorage
 from uno.jobs.errors import StorageError, StorageUnavailableError
 from uno.jobs.storage.url import storage_from_url
@@ -145,3 +145,14 @@ class PostgresStoreTests(RuntimeCase):
             jobs = [await self.finished(m, job_id, timeout=30) for job_id in ids]
         self.assertEqual({job.status for job in jobs}, {JobStatus.COMPLETED})
         self.assertEqual([job.result for job in jobs], [n * 2 for n in range(300)])
+
+
+def test_one_store_serves_one_event_loop_after_another() -> None:
+    storage = PostgresJobStorage(require_postgres(), schema=new_schema())
+    job = Job(task_name="t")
+    asyncio.run(storage.add(job))
+    try:
+        assert asyncio.run(storage.get(job.id)) == job  # a second asyncio.run, as a script does
+    finally:
+        asyncio.run(storage.close())
+        asyncio.run(drop_schema(storage.schema))

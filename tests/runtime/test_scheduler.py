@@ -191,9 +191,9 @@ class SQLiteSchedulerTests(SchedulerTests):
     storage_kind = "sqlite"
 
 
-class RedisSchedulerTests(SchedulerTests):
-    storage_kind = "redis"
-
-
 class PostgresSchedulerTests(SchedulerTests):
     storage_kind = "postgres"
+
+
+class RedisSchedulerTests(SchedulerTests):
+    storage_kind = "redis"

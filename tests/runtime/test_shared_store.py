@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from uno.jobs import InMemoryJobStorage, Job, JobStatus
+from uno.jobs import InMemoryJobStorage, Job, JobStatus, Result
 from uno.jobs.errors import JobStalledError, StorageUnavailableError
 from uno.jobs.job import utcnow
 
@@ -45,8 +45,8 @@ class OutageStorage(InMemoryJobStorage):
             raise StorageUnavailableError(f"{self.describe()}: connection lost")
 
 
-for _name in ("update", "transition", "heartbeat", "claim_batch", "find_stalled", "get",
-              "try_acquire_lease", "list_jobs"):
+for _name in ("add", "add_many", "update", "transition", "heartbeat", "claim_batch",
+              "find_stalled", "get", "try_acquire_lease", "list_jobs"):
     def _guarded(name: str = _name) -> Any:
         original = getattr(InMemoryJobStorage, name)
 
@@ -123,6 +123,26 @@ class RedisSharedStoreTests(SharedStoreTests):
 
 
 class StoreOutageTests(RuntimeCase):
+    async def finished(self, manager, job_id: str, timeout: float = 5.0) -> Job:
+        """``wait_for_job``, asked again while the store is away (it raises then)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                try:
+                    return await manager.wait_for_job(job_id)
+                except StorageUnavailableError:
+                    await asyncio.sleep(0.05)
+
+    async def test_enqueue_while_the_store_is_away_is_a_failed_result(self) -> None:
+        storage = OutageStorage()
+        m = self.manager(storage=storage)
+        m.register_task("work", lambda: None)
+        storage.down = True
+        for result in (await m.enqueue("work"), await m.enqueue_many("work", [[], []])):
+            self.assertEqual(result.code, Result.UNAVAILABLE)
+            self.assertIn("memory://: connection lost", result.error)
+        storage.down = False
+        self.assertEqual(await storage.count_by_queue_and_status(), {})
+
     async def test_job_finished_while_the_store_is_away_is_recorded_when_it_returns(self):
         storage = OutageStorage()
         m = self.manager(storage=storage, workers=[fast_worker()],

@@ -225,9 +225,9 @@ class EventLoopReuseTests(unittest.TestCase):
             self.assertEqual(asyncio.run(session()), [1, 1, 1, 1])
 
 
-class RedisWorkerTests(WorkerTests):
-    storage_kind = "redis"
-
-
 class PostgresWorkerTests(WorkerTests):
     storage_kind = "postgres"
+
+
+class RedisWorkerTests(WorkerTests):
+    storage_kind = "redis"

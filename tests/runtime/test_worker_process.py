@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from postgres_support import DSN
+from redis_support import REDIS_URL
 from uno.jobs import JobStatus
 
 from .support import RuntimeCase, eventually, status_of
@@ -63,6 +64,8 @@ class WorkerProcessCase(RuntimeCase):
     def storage_url(self) -> str:
         if self.storage_kind == "postgres":
             return f"{DSN}{'&' if '?' in DSN else '?'}schema={self.pg_schema}"
+        if self.storage_kind == "redis":
+            return f"{REDIS_URL}{'&' if '?' in REDIS_URL else '?'}prefix={self.redis_prefix}"
         return f"sqlite:///{self.db_path}"
 
     def output(self, proc: subprocess.Popen) -> str:
@@ -172,14 +175,17 @@ class AppModuleTests(WorkerProcessCase):
         self.assertEqual(await self.exit_code(bad_url), 2)
         self.assertIn("error: unsupported storage URL 'mysql://nowhere'", self.output(bad_url))
 
-    async def test_worker_waits_for_an_unreachable_database_until_stopped(self) -> None:
+    async def test_unreachable_database_is_one_error_line_and_exit_2(self) -> None:
         proc = self.spawn(storage="postgresql://postgres@127.0.0.1:1/postgres")
-        await eventually(lambda: "retrying in" in self.output(proc), timeout=20,
-                         what="the worker to report the unreachable database")
-        self.assertIn("postgresql://postgres@127.0.0.1:1/postgres (schema uno_jobs)",
+        self.assertEqual(await self.exit_code(proc), 2, self.output(proc))
+        self.assertIn("error: postgresql://postgres@127.0.0.1:1/postgres (schema uno_jobs)",
                       self.output(proc))
-        proc.send_signal(signal.SIGTERM)
-        self.assertEqual(await self.exit_code(proc), 0, self.output(proc))
+
+    async def test_unreachable_redis_is_one_error_line_and_exit_2(self) -> None:
+        proc = self.spawn(storage="redis://:s3cret@127.0.0.1:1/0")
+        self.assertEqual(await self.exit_code(proc), 2, self.output(proc))
+        self.assertIn("error: redis://127.0.0.1:1/0 (prefix uno_jobs)", self.output(proc))
+        self.assertNotIn("s3cret", self.output(proc))
 
     async def test_tasks_registered_with_uno_jobs_task_are_served(self) -> None:
         self.producer.register_task("shout", _not_here)
@@ -195,3 +201,7 @@ class AppModuleTests(WorkerProcessCase):
 
 class PostgresTwoWorkerProcessesTests(TwoWorkerProcessesTests):
     storage_kind = "postgres"
+
+
+class RedisTwoWorkerProcessesTests(TwoWorkerProcessesTests):
+    storage_kind = "redis"

@@ -31,15 +31,14 @@ __all__ = [
     "JobManager",
     "JobStatus",
     "JobStorage",
-    "PostgresJobStorage",
     "Priority",
-    "RedisJobStorage",
     "Result",
     "SQLiteJobStorage",
     "Scheduler",
     "task",
 ]
 
-# stores whose driver is an extra: imported on first use
+# stores whose driver is an extra: imported on first use (and left out of
+# __all__, so `import *` works without the extras)
 _DRIVER_STORES = {"PostgresJobStorage": "storage.postgres", "RedisJobStorage": "storage.redis"}
 __getattr__, __dir__ = lazy_exports(__name__, _DRIVER_STORES, globals())

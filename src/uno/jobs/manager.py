@@ -16,6 +16,11 @@
 The lifecycle calls ``enqueue``, ``start_job``, ``complete_job`` and ``fail_job``
 are the single place status changes happen (and where instrumentation hooks in).
 A manager that is never started is a producer against its storage.
+
+A store that cannot be read or written: every call that answers a ``Result``
+answers a failed one whose message names the store and the cause; the others
+(``start``, ``wait_for_job``, ``start_job``, ``complete_job``, ``fail_job``)
+raise ``uno.jobs.errors.StorageUnavailableError`` (a ``StorageError``).
 """
 
 from __future__ import annotations
@@ -28,12 +33,20 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from uno.jobs import lifecycle_log as log
-from uno.jobs.errors import NON_RETRYABLE, JobTimeoutError, ResultNotStorableError, UnknownTaskError
-from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus, Priority, utcnow
+from uno.jobs import job_event_log as log
+from uno.jobs.errors import (
+    NON_RETRYABLE,
+    JobInterruptedError,
+    JobTimeoutError,
+    ResultNotStorableError,
+    StorageError,
+    UnknownTaskError,
+)
+from uno.jobs.job import FINISHED_STATUSES, WAITING_STATUSES, Job, JobStatus, Priority, utcnow
 from uno.jobs.maintenance import Maintenance
+from uno.jobs.protocols import Scheduler, Worker
 from uno.jobs.queries import JobQueries
-from uno.jobs.result import Result
+from uno.jobs.result import Result, storage_failures
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
 from uno.jobs.tasks import Handler, TaskDefinition, TaskRegistry, default_registry, make_definition
 from uno.jobs.validation import build_job, build_jobs
@@ -46,16 +59,16 @@ class JobManager(JobQueries):
         self,
         storage: JobStorage,
         worker_classes: Sequence[type] | None = None,
-        scheduler: Any | None = None,
+        scheduler: Scheduler | None = None,
         stall_timeout: timedelta = timedelta(minutes=30),
         cleanup_age: timedelta = timedelta(days=7),
         cleanup_interval: timedelta = timedelta(hours=1),
         health_check_interval: timedelta = timedelta(seconds=30),
         logger: logging.Logger | None = None,
-        workers: Sequence[Any] | None = None,
+        workers: Sequence[Worker] | None = None,
     ) -> None:
         self.storage = storage
-        self.workers: list[Any] = [cls() for cls in worker_classes or ()] + list(workers or ())
+        self.workers: list[Worker] = [cls() for cls in worker_classes or ()] + list(workers or ())
         self.scheduler = scheduler
         self.stall_timeout = stall_timeout
         self.cleanup_age = cleanup_age
@@ -96,6 +109,7 @@ class JobManager(JobQueries):
 
     # --- the lifecycle ---
 
+    @storage_failures
     async def enqueue(
         self,
         task_name: str,
@@ -113,7 +127,7 @@ class JobManager(JobQueries):
     ) -> Result[str]:
         definition = self.get_task(task_name)
         if definition is None:
-            return Result.failure(f"unknown task {task_name!r}")
+            return Result.failure(f"unknown task {task_name!r}", code=Result.UNKNOWN_TASK)
         try:
             job = build_job(
                 definition, args=args, kwargs=kwargs, queue_name=queue_name, priority=priority,
@@ -121,12 +135,13 @@ class JobManager(JobQueries):
                 retry_delay=retry_delay, timeout=timeout, metadata=metadata, tags=tags,
             )
             await self.storage.add(job)
-        except (ValueError, DuplicateJobError) as exc:
-            return Result.failure(f"cannot enqueue {task_name!r}: {exc}")
+        except ValueError as exc:  # a store that fails: @storage_failures answers
+            return _enqueue_failure(task_name, exc)
         log.job_event(self.logger, "enqueued", job)
         self._work_available.set()
         return Result.success(job.id)
 
+    @storage_failures
     async def enqueue_many(
         self,
         task_name: str,
@@ -142,13 +157,13 @@ class JobManager(JobQueries):
         Result naming the first bad element otherwise (then nothing is stored)."""
         definition = self.get_task(task_name)
         if definition is None:
-            return Result.failure(f"unknown task {task_name!r}")
+            return Result.failure(f"unknown task {task_name!r}", code=Result.UNKNOWN_TASK)
         try:
             jobs = build_jobs(definition, args_list, kwargs_list, queue_name=queue_name,
                               priority=priority, scheduled_at=scheduled_at, metadata=metadata)
             await self.storage.add_many(jobs)
-        except (ValueError, DuplicateJobError) as exc:
-            return Result.failure(f"cannot enqueue {task_name!r}: {exc}")
+        except ValueError as exc:  # a store that fails: @storage_failures answers
+            return _enqueue_failure(task_name, exc)
         for job in jobs:
             log.job_event(self.logger, "enqueued", job)
         if jobs:
@@ -225,26 +240,48 @@ class JobManager(JobQueries):
                 raise JobTimeoutError(f"job exceeded its timeout of {job.timeout}") from None
             raise
 
+    async def run_claimed_job(self, job: Job, worker_name: str) -> Job:
+        """Take a claimed job through the lifecycle: start, execute, complete or fail.
+
+        Each step is a method call (instrumentation wraps them). A value completes
+        the job (or fails it when the result cannot be stored); an exception,
+        ``SystemExit`` or ``KeyboardInterrupt`` (from a thread handler) fails it;
+        cancellation fails it with ``JobInterruptedError`` and propagates."""
+        job = await self.start_job(job, worker_name)
+        try:
+            result = await self.execute(job)
+        except asyncio.CancelledError:
+            await asyncio.shield(self.fail_job(job, JobInterruptedError("job was cancelled")))
+            raise
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:
+            return await self.fail_job(job, exc)
+        try:
+            return await self.complete_job(job, result)
+        except ResultNotStorableError as exc:
+            return await self.fail_job(job, exc)
+
     # --- control ---
 
+    @storage_failures
     async def cancel_job(self, job_id: str) -> Result[bool]:
         job_result = await self.get_job(job_id)
         job = job_result.value
         if job is None:
             return Result.failure(job_result.error or f"no job with id {job_id!r}")
         # not RESERVED: a worker holds that job and would start it anyway
-        if job.status not in (JobStatus.PENDING, JobStatus.RETRYING):
+        if not job.status.is_waiting:
             return Result.failure(f"job {job_id} is {job.status.value} and cannot be cancelled")
         now = utcnow()
         cancelled = dataclasses.replace(job, status=JobStatus.CANCELLED, completed_at=now,
                                         updated_at=now)
-        if not await self.storage.transition(cancelled, _WAITING):  # a worker claimed it
+        if not await self.storage.transition(cancelled, WAITING_STATUSES):  # a worker claimed it
             return Result.failure(f"job {job_id} was claimed meanwhile and cannot be cancelled")
         _assign(job, cancelled)
         log.job_event(self.logger, "cancelled", job)
         self._waiters.notify(job)
         return Result.success(True)
 
+    @storage_failures
     async def retry_job(self, job_id: str) -> Result[bool]:
         job_result = await self.get_job(job_id)
         job = job_result.value
@@ -262,9 +299,12 @@ class JobManager(JobQueries):
         self._work_available.set()
         return Result.success(True)
 
+    @storage_failures
     async def get_job(self, job_id: str) -> Result[Job | None]:
         try:
             return Result.success(await self.storage.get(job_id))
+        except StorageError:
+            raise
         except Exception as exc:  # a corrupt row: say so, keep going
             return Result.failure(f"cannot read job {job_id!r}: {exc}")
 
@@ -274,6 +314,7 @@ class JobManager(JobQueries):
         async with asyncio.timeout(timeout):
             return await self._waiters.wait(job_id, self.storage)
 
+    @storage_failures
     async def run_job_sync(
         self,
         task_name: str,
@@ -292,9 +333,7 @@ class JobManager(JobQueries):
                                             utcnow())
         if job is None:
             return Result.failure(f"job {enqueued.value} was claimed elsewhere")
-        from uno.jobs.worker.runner import run_claimed_job  # noqa: PLC0415 - import cycle
-
-        job = await run_claimed_job(self, job, "run_job_sync")
+        job = await self.run_claimed_job(job, "run_job_sync")
         if job.status is JobStatus.COMPLETED:
             return Result.success(job.result)
         return Result.failure(job.error or job.status.value)
@@ -312,7 +351,7 @@ class JobManager(JobQueries):
             self._listening = True
         # plain-function handlers: one thread per concurrency slot, not the loop's
         # default pool (min(32, cpus + 4) threads)
-        slots = sum(getattr(worker, "concurrency", 1) for worker in self.workers)
+        slots = sum(worker.concurrency for worker in self.workers)
         self._executor = ThreadPoolExecutor(max(4, slots), thread_name_prefix="uno-jobs-task")
         for worker in self.workers:
             await worker.start(self)
@@ -320,6 +359,7 @@ class JobManager(JobQueries):
             await self.scheduler.start(self)
         self._maintenance.start()
         self.logger.info("job manager started with %d worker(s)", len(self.workers))
+        self._warn_unserved_queues()
 
     async def stop(self) -> None:
         if not self.running:
@@ -333,6 +373,19 @@ class JobManager(JobQueries):
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
         self.logger.info("job manager stopped")
+
+    def _warn_unserved_queues(self) -> None:
+        """One WARNING per task whose queue none of this manager's workers serve
+        (nothing said for a manager without workers: a producer)."""
+        if not self.workers:
+            return
+        served = {queue for worker in self.workers for queue in worker.queues}
+        for definition in self.tasks.definitions():
+            if definition.queue not in served:
+                self.logger.warning(
+                    "task %r uses queue %r, which no worker of this manager serves "
+                    "(workers serve %s): its jobs wait for another process",
+                    definition.name, definition.queue, ",".join(sorted(served)))
 
     async def __aenter__(self) -> JobManager:
         await self.start()
@@ -362,8 +415,13 @@ class JobManager(JobQueries):
 
 
 _SYNC_QUEUE_PREFIX = "sync:"
-_WAITING = (JobStatus.PENDING, JobStatus.RETRYING)
 _FAILURE_EVENTS = {JobStatus.RETRYING: "retrying", JobStatus.TIMEOUT: "timed out"}
+
+
+def _enqueue_failure(task_name: str, exc: ValueError) -> Result[Any]:
+    """The failed Result of an enqueue: a duplicate id, or bad arguments."""
+    code = Result.DUPLICATE if isinstance(exc, DuplicateJobError) else Result.INVALID
+    return Result.failure(f"cannot enqueue {task_name!r}: {exc}", code=code)
 
 
 def _assign(target: Job, source: Job) -> None:

@@ -1,13 +1,11 @@
 """Waiting for a job to finish: woken at once in this process, polled for jobs
 that finish in other processes. Only waited-on jobs take memory, and only while
-someone waits. While the store is unavailable the wait goes on (bounded by the
-caller's timeout)."""
+someone waits."""
 
 from __future__ import annotations
 
 import asyncio
 
-from uno.jobs.errors import StorageUnavailableError
 from uno.jobs.job import FINISHED_STATUSES, Job
 from uno.jobs.storage.base import JobStorage
 
@@ -27,15 +25,11 @@ class JobWaiters:
         event = self._events.setdefault(job_id, asyncio.Event())
         try:
             while True:
-                try:
-                    job = await storage.get(job_id)
-                except StorageUnavailableError:
-                    job = None  # the store is away: keep waiting for it
-                else:
-                    if job is None:
-                        raise LookupError(f"no job with id {job_id!r}")
-                    if job.status in FINISHED_STATUSES:
-                        return job
+                job = await storage.get(job_id)
+                if job is None:
+                    raise LookupError(f"no job with id {job_id!r}")
+                if job.status in FINISHED_STATUSES:
+                    return job
                 event.clear()
                 try:
                     async with asyncio.timeout(POLL_INTERVAL):

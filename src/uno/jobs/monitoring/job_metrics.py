@@ -1,4 +1,4 @@
-"""``JobMetrics``: the seed's record/set API over one set of OpenTelemetry
+"""``JobMetrics``: the uno record/set API over one set of OpenTelemetry
 instruments, shared by the plugin and by users who record by hand.
 
     metrics = JobMetrics()                 # global MeterProvider; local view kept
@@ -25,6 +25,7 @@ from typing import Any
 
 from opentelemetry.metrics import MeterProvider
 
+from uno.core.monitoring.default_metrics import register_default_metrics
 from uno.core.monitoring.instruments import MetricsManager
 from uno.core.monitoring.local_view import HistogramPoint
 from uno.jobs.monitoring import semconv as sc
@@ -107,8 +108,12 @@ class JobMetrics:
     def record_execution_time(self, queue: str, task: str, seconds: float) -> None:
         self._execution_time.record(seconds, {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task})
 
-    def record_wait_time(self, queue: str, task: str, seconds: float,
-                         priority: str = "NORMAL") -> None:
+    def record_wait_time(self, queue: str, task: str, priority: str = "NORMAL",
+                         seconds: float | None = None) -> None:
+        """uno's order: ``record_wait_time("q", "t", "LOW", 0.2)``; by keyword,
+        ``priority`` may be left out (``NORMAL``)."""
+        if seconds is None:
+            raise TypeError("record_wait_time() needs seconds: (queue, task, priority, seconds)")
         self._wait_time.record(max(0.0, seconds), {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task,
                                                    sc.ATTR_PRIORITY: priority})
 
@@ -227,3 +232,6 @@ def default_job_metrics() -> JobMetrics:
         if _default is None:
             _default = JobMetrics()
         return _default
+
+
+register_default_metrics(default_job_metrics)

@@ -6,7 +6,6 @@ from uno.jobs.storage.base import DuplicateJobError, JobStorage
 from uno.jobs.storage.memory import InMemoryJobStorage
 from uno.jobs.storage.sqlite import SQLiteJobStorage
 
-__all__ = [
-    "DuplicateJobError", "InMemoryJobStorage", "JobStorage", "RedisJobStorage", "SQLiteJobStorage",
-]
+__all__ = ["DuplicateJobError", "InMemoryJobStorage", "JobStorage", "SQLiteJobStorage"]
+# RedisJobStorage (the ``redis`` extra) is imported on first use, left out of __all__
 __getattr__, __dir__ = lazy_exports(__name__, {"RedisJobStorage": "redis"}, globals())

@@ -1,7 +1,10 @@
-"""A job as JSON text and back, shared by the stores that keep jobs as text.
+"""A job as stored by the stores that keep text: ``json.dumps(job.to_dict())``,
+or a ``ValueError`` that names the field (and, in a batch, the job) that cannot
+be stored; and back, or a ``JobDecodeError`` naming the job.
 
-    data = encode_job(job)              # ValueError naming the bad field
-    job, raw = decode_job(job.id, data) # JobDecodeError when the text is corrupt
+    data = encode_job(job)                 # ValueError: "job args are not JSON-serialisable: ..."
+    data = encode_element(3, job)          # ValueError: "job 3 of the batch: job args ..."
+    job, raw = decode_job(job.id, data)    # JobDecodeError when the text is corrupt
 """
 
 from __future__ import annotations
@@ -33,8 +36,8 @@ def encode_job(job: Job) -> str:
         raise ValueError(f"job {job.id} is not JSON-serialisable: {exc}") from exc
 
 
-def encode_batch_job(index: int, job: Job) -> str:
-    """``encode_job`` for the ``index``-th job of a batch (named in the error)."""
+def encode_element(index: int, job: Job) -> str:
+    """``encode_job`` for the ``index``-th job of a batch (``add_many``)."""
     try:
         return encode_job(job)
     except ValueError as exc:
@@ -66,6 +69,3 @@ def decode_jobs(rows: Iterable[tuple[Any, ...]]) -> list[Job]:
         except JobDecodeError as exc:
             logger.warning("skipping undecodable job: %s", exc)
     return jobs
-
-
-encode_element = encode_batch_job  # the PostgreSQL store's name for it

@@ -22,10 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
+from uno.jobs.job import FINISHED_STATUSES, WAITING_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
-
-_WAITING = (JobStatus.PENDING, JobStatus.RETRYING)
 
 
 @dataclass
@@ -99,6 +97,16 @@ class InMemoryJobStorage(JobStorage):
         )
         return [_clone(job) for job in itertools.islice(found, offset, offset + limit)]
 
+    async def find_jobs(self, statuses: Iterable[JobStatus] | None = None,
+                        queue_name: str | None = None, task_name: str | None = None,
+                        limit: int = 100, offset: int = 0) -> list[Job]:
+        wanted = None if statuses is None else set(statuses)
+        found = (job for job in reversed(self._jobs.values())  # insertion order, newest first
+                 if (wanted is None or job.status in wanted)
+                 and queue_name in (None, job.queue_name) and task_name in (None, job.task_name))
+        start = max(offset, 0)
+        return [_clone(job) for job in itertools.islice(found, start, start + max(limit, 0))]
+
     async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
         return {key: n for key, n in self._counts.items() if n}
 
@@ -116,7 +124,8 @@ class InMemoryJobStorage(JobStorage):
 
     async def delete_waiting(self, queue_name: str) -> int:
         doomed = [
-            j.id for j in self._jobs.values() if j.queue_name == queue_name and j.status in _WAITING
+            j.id for j in self._jobs.values()
+            if j.queue_name == queue_name and j.status.is_waiting
         ]
         for job_id in doomed:
             self._delete(job_id)
@@ -174,9 +183,9 @@ class InMemoryJobStorage(JobStorage):
         self._counts[(job.queue_name, job.status)] += 1
         self._jobs[job.id] = job
         self._known_queues.add(job.queue_name)
-        if job.status in _WAITING and (
+        if job.status in WAITING_STATUSES and (
             old is None
-            or old.status not in _WAITING
+            or old.status not in WAITING_STATUSES
             or (old.due_at, old.priority, old.queue_name)
             != (job.due_at, job.priority, job.queue_name)
         ):
@@ -201,7 +210,7 @@ class InMemoryJobStorage(JobStorage):
         """Drop stale ``by_due`` entries once they outnumber the waiting jobs
         (amortised O(1) per push: memory stays within ~2x the waiting jobs)."""
         heap = self._heaps[queue].by_due
-        waiting = sum(self._counts[(queue, status)] for status in _WAITING)
+        waiting = sum(self._counts[(queue, status)] for status in WAITING_STATUSES)
         if len(heap) > 2 * waiting + 64:
             heap[:] = [e for e in heap if self._is_current(self._jobs.get(e[2]), queue, e[0])]
             heapq.heapify(heap)
@@ -229,7 +238,7 @@ class InMemoryJobStorage(JobStorage):
         """Whether a heap entry still describes the job as stored."""
         return (
             job is not None
-            and job.status in _WAITING
+            and job.status in WAITING_STATUSES
             and job.queue_name == queue
             and job.due_at == due_at
         )

@@ -19,6 +19,7 @@ connection). The callers back off and retry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -37,6 +38,7 @@ from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
 from uno.jobs.storage import postgres_sql as sql
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
 from uno.jobs.storage.codec import encode_element, encode_job
+from uno.jobs.storage.postgres_batch import UpdateBatcher
 from uno.jobs.storage.postgres_listen import WorkListener
 from uno.jobs.storage.postgres_schema import channel, check_schema_name, migrate
 
@@ -79,6 +81,13 @@ async def _keep_session(conn: Any) -> None:
     the store's statements leave no session state (no LISTEN, cursors or session locks)."""
 
 
+def _terminate(pool: Any) -> None:
+    """Drop a pool at once (its event loop may be closed already)."""
+    if pool is not None:
+        with contextlib.suppress(Exception):
+            pool.terminate()
+
+
 async def _release(pool: Any, conn: Any) -> None:
     """Give ``conn`` back; a connection that died is terminated and replaced by the pool."""
     try:
@@ -105,9 +114,18 @@ class PostgresJobStorage(JobStorage):
         if "application_name=" not in dsn:
             self._settings["server_settings"] = {"application_name": "uno_jobs"}
         self._pool: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the pool's
         self._opening = asyncio.Lock()
-        self._listener = WorkListener(self._connect, channel(self.schema), name=self.describe(),
-                                      logger=logger)
+        self._updates = UpdateBatcher(self._update_rows)
+        self._listener = self._new_listener(None)
+
+    def _new_listener(self, previous: WorkListener | None) -> WorkListener:
+        """A listener (taking over the callbacks of ``previous``, from an old loop)."""
+        listener = WorkListener(self._connect, channel(self.schema), name=self.describe(),
+                                logger=logger)
+        for callback in previous.callbacks if previous is not None else ():
+            listener.add(callback)
+        return listener
 
     # --- plumbing ---
 
@@ -129,8 +147,15 @@ class PostgresJobStorage(JobStorage):
         return await asyncpg.connect(self.dsn, **self._settings)
 
     async def _get_pool(self) -> Any:
-        if self._pool is not None:
+        loop = asyncio.get_running_loop()
+        if self._pool is not None and self._loop is loop:
             return self._pool
+        if self._loop is not loop:  # a new event loop (asyncio.run again): fresh connections
+            _terminate(self._pool)
+            self._pool, self._loop = None, loop
+            self._opening = asyncio.Lock()
+            self._updates = UpdateBatcher(self._update_rows)
+            self._listener = self._new_listener(self._listener)
         async with self._opening:
             if self._pool is None:
                 try:
@@ -174,13 +199,19 @@ class PostgresJobStorage(JobStorage):
                 raise self._unavailable(exc) from exc
         raise AssertionError("unreachable")
 
+    async def _update_rows(self, columns: list[list[Any]]) -> set[str]:
+        """One statement for a batch of ``update`` calls; the ids it updated."""
+        return {row[0] for row in await self._call("fetch", self._sql.update, *columns)}
+
     async def open(self) -> None:
         await self._get_pool()
 
     async def close(self) -> None:
         await self._listener.close()
         pool, self._pool = self._pool, None
-        if pool is not None:
+        if pool is not None and self._loop is not asyncio.get_running_loop():
+            _terminate(pool)  # made on an event loop that is gone
+        elif pool is not None:
             try:
                 await asyncio.wait_for(pool.close(), timeout=5)
             except (TimeoutError, *sql.CONNECTION_ERRORS):
@@ -217,7 +248,7 @@ class PostgresJobStorage(JobStorage):
         return _decode(row) if row is not None else None
 
     async def update(self, job: Job) -> None:
-        if not _count(await self._call("execute", self._sql.update, *_row(job, encode_job(job)))):
+        if not await self._updates.update(_row(job, encode_job(job))):
             raise KeyError(f"no job with id {job.id!r}")
 
     async def transition(self, job: Job, expected: Collection[JobStatus]) -> bool:

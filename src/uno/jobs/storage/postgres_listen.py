@@ -33,6 +33,10 @@ class WorkListener:
         self._callbacks: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def callbacks(self) -> list[Callable[[], None]]:
+        return list(self._callbacks)
+
     def add(self, callback: Callable[[], None]) -> None:
         self._callbacks.append(callback)
         self.start()

@@ -44,7 +44,13 @@ class Statements:
         self.get = f"SELECT {_READ} FROM {s}.jobs WHERE id = $1"
         set_all = ("SET queue_name = $2, status = $3, priority = $4, due_at = $5,"
                    " updated_at = $6, worker_id = $7, data = $8, error = NULL")
-        self.update = f"UPDATE {s}.jobs {set_all} WHERE id = $1"
+        self.update = (
+            f"UPDATE {s}.jobs AS j SET queue_name = u.queue_name, status = u.status,"
+            " priority = u.priority, due_at = u.due_at, updated_at = u.updated_at,"
+            " worker_id = u.worker_id, data = u.data, error = NULL FROM unnest("
+            "$1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[],"
+            f" $6::timestamptz[], $7::text[], $8::text[]) AS u({_COLUMNS})"
+            " WHERE j.id = u.id RETURNING j.id")
         self.transition = f"UPDATE {s}.jobs {set_all} WHERE id = $1 AND status = ANY($9::text[])"
         self.claim = (
             f"WITH next AS (SELECT id FROM {s}.jobs WHERE {_WAITING}"

@@ -16,7 +16,6 @@ microseconds.
 
 from __future__ import annotations
 
-import heapq
 import json
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -26,8 +25,9 @@ from typing import Any
 from uno.jobs.errors import JobDecodeError
 from uno.jobs.job import Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
-from uno.jobs.storage.codec import decode_job, decode_jobs, encode_batch_job, encode_job
+from uno.jobs.storage.codec import decode_job, decode_jobs, encode_element, encode_job
 from uno.jobs.storage.redis_client import RedisConnection, from_us, to_us
+from uno.jobs.storage.redis_listing import ranked_ids
 from uno.jobs.storage.redis_wake import WakeListener
 
 _BATCH = 500  # jobs per delete script call: Redis serves others between batches
@@ -97,7 +97,7 @@ class RedisJobStorage(JobStorage):
     async def _put(self, mode: str, jobs: Sequence[Job], expected: str = "",
                    token: str = "") -> str:
         texts = ([encode_job(jobs[0])] if len(jobs) == 1  # a batch names the job's place
-                 else [encode_batch_job(index, job) for index, job in enumerate(jobs)])
+                 else [encode_element(index, job) for index, job in enumerate(jobs)])
         args = [value for job, data in zip(jobs, texts, strict=True)
                 for value in _job_args(job, data)]
         answer = await self._script("put", token, mode, expected, *args)
@@ -190,25 +190,31 @@ class RedisJobStorage(JobStorage):
         row = rows[0][1]
         return decode_job(job_id, row[0], _patch(*row[1:4]))[0]
 
+    async def _status_keys(self, statuses: Iterable[JobStatus] | None,
+                           queue_name: str | None) -> list[str]:
+        wanted = [JobStatus(s).value for s in (JobStatus if statuses is None else statuses)]
+        queues = [queue_name] if queue_name is not None else sorted(await self.queue_names())
+        return [f"{self.prefix}:s:{queue}:{status}" for queue in queues for status in wanted]
+
     async def list_jobs(self, statuses: Iterable[JobStatus], queue_name: str | None = None,
                         limit: int = 100, offset: int = 0) -> list[Job]:
-        wanted = [JobStatus(s).value for s in statuses]
         offset = max(offset, 0)
-        if not wanted or limit <= 0:
-            return []
-        queues = [queue_name] if queue_name is not None else sorted(await self.queue_names())
+        keys = await self._status_keys(statuses, queue_name)
+        ids = await ranked_ids(self._conn, keys, offset + limit, newest=False)
+        return await self._jobs(ids[offset:])
 
-        async def fetch(client: Any) -> list[Any]:
-            async with client.pipeline(transaction=False) as pipe:
-                for queue in queues:
-                    for status in wanted:
-                        pipe.zrange(f"{self.prefix}:s:{queue}:{status}", 0, offset + limit - 1,
-                                    withscores=True)
-                return await pipe.execute()
-
-        ranked = heapq.merge(*(await self._call(fetch)), key=lambda pair: pair[1])
-        page = [job_id for job_id, _ in ranked][offset:offset + limit]
-        return await self._jobs(page)
+    async def find_jobs(self, statuses: Iterable[JobStatus] | None = None,
+                        queue_name: str | None = None, task_name: str | None = None,
+                        limit: int = 100, offset: int = 0) -> list[Job]:
+        offset, limit = max(offset, 0), max(limit, 0)
+        keys = await self._status_keys(statuses, queue_name)
+        window = offset + limit
+        while True:  # without a task index: read deeper until enough of that task
+            ids = await ranked_ids(self._conn, keys, window, newest=True)
+            found = [job for job in await self._jobs(ids) if task_name in (None, job.task_name)]
+            if len(found) >= offset + limit or len(ids) < window:
+                return found[offset:offset + limit]
+            window *= 4
 
     async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
         counts = await self._call(lambda client: client.hgetall(f"{self.prefix}:counts"))

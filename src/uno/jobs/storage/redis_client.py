@@ -11,6 +11,7 @@ connection), the Lua scripts registered on it, and Redis errors turned into
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -39,26 +40,34 @@ class RedisConnection:
         self.url, self.prefix, self.retries = url, prefix, retries
         self.origin = uuid.uuid4().hex  # this instance, in wake-up messages
         self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._scripts: dict[str, Any] = {}
 
     def describe(self) -> str:
         parts = urlsplit(self.url)
+        if parts.scheme == "unix":
+            return f"unix://{parts.path} (prefix {self.prefix})"
         host = parts.hostname or "localhost"
         db = parts.path.lstrip("/") or "0"
         return f"{parts.scheme}://{host}:{parts.port or 6379}/{db} (prefix {self.prefix})"
 
     def client(self) -> Any:
-        """The redis-py client, made (and the scripts registered) on first use."""
+        """The redis-py client, made (and the scripts registered) on first use in
+        each event loop (a script may ``asyncio.run`` one call after another)."""
+        loop = asyncio.get_running_loop()
+        if self._client is not None and self._loop is not loop:
+            self._client = None  # bound to a finished loop: its sockets go with it
         if self._client is None:
+            self._loop = loop
             import redis.asyncio as aioredis
             from redis.asyncio.retry import Retry
-            from redis.backoff import ExponentialWithJitterBackoff
+            from redis.backoff import EqualJitterBackoff
             from redis.exceptions import ConnectionError, TimeoutError
 
             self._client = aioredis.Redis.from_url(
                 self.url, decode_responses=True, health_check_interval=30,
                 client_name=f"uno-jobs:{self.prefix}",  # CLIENT LIST shows whose it is
-                retry=Retry(ExponentialWithJitterBackoff(cap=1.0, base=0.02), self.retries),
+                retry=Retry(EqualJitterBackoff(cap=1.0, base=0.02), self.retries),
                 retry_on_error=[ConnectionError, TimeoutError])
             self._scripts = {name: self._client.register_script(src)
                              for name, src in SCRIPTS.items()}
@@ -90,5 +99,5 @@ class RedisConnection:
 
     async def close(self) -> None:
         client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        if client is not None and self._loop is asyncio.get_running_loop():
+            await client.aclose()  # (a finished loop's client just goes)

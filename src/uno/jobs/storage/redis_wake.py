@@ -7,9 +7,10 @@ or resumed a queue.
     await wake.close()
 
 Messages carry the sender's ``origin``; a process's own messages are ignored
-(in-process wake-ups are JobManager's). When the subscription breaks it is set
-up again with backoff, and the callbacks are called once it is back (a job may
-have been stored meanwhile). Polling stays the fallback.
+(in-process wake-ups are JobManager's). When the connection breaks, redis-py
+reconnects and subscribes again (or, once its retries run out, the subscription
+is set up again here with backoff); either way the callbacks are called once it
+is back, since a job may have been stored meanwhile. Polling stays the fallback.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import types
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -42,6 +44,7 @@ class WakeListener:
         self.origin = origin
         self._callbacks: list[Callable[[], None]] = []
         self._task: asyncio.Task[None] | None = None
+        self._on_connect: Callable[..., Any] | None = None
         self.subscribed = asyncio.Event()
 
     def add(self, callback: Callable[[], None]) -> None:
@@ -51,8 +54,11 @@ class WakeListener:
 
     def start(self) -> None:
         """Subscribe on the running loop (no-op without callbacks or when running)."""
-        if self._callbacks and (self._task is None or self._task.done()):
-            self._task = asyncio.get_running_loop().create_task(self._listen())
+        loop = asyncio.get_running_loop()
+        if self._callbacks and (self._task is None or self._task.done()
+                                or self._task.get_loop() is not loop):
+            self.subscribed = asyncio.Event()
+            self._task = loop.create_task(self._listen())
 
     async def close(self) -> None:
         task, self._task = self._task, None
@@ -68,10 +74,23 @@ class WakeListener:
             except Exception:
                 logger.exception("on_work_available callback failed")
 
+    def _fire_on_resubscribe(self, pubsub: Any) -> None:
+        """Call back after redis-py reconnects and subscribes again by itself."""
+        resubscribe = pubsub.on_connect
+
+        async def on_connect(this: Any, connection: Any) -> None:
+            await resubscribe(connection)
+            if this.channels:  # a reconnection, not the first connection
+                self._fire()
+
+        self._on_connect = on_connect  # redis-py holds the callback by weak reference
+        pubsub.on_connect = types.MethodType(on_connect, pubsub)  # it wants a bound method
+
     async def _listen(self) -> None:
         backoff, first = 0.05, True
         while True:
             pubsub = self._client_factory().pubsub(ignore_subscribe_messages=True)
+            self._fire_on_resubscribe(pubsub)
             try:
                 await pubsub.subscribe(self.channel)
                 self.subscribed.set()

@@ -27,12 +27,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from uno.jobs.errors import JobDecodeError, StorageUnavailableError
-from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
+from uno.jobs.errors import JobDecodeError, StorageError, StorageUnavailableError
+from uno.jobs.job import FINISHED_STATUSES, WAITING_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
 from uno.jobs.storage.codec import decode_job as _decode
 from uno.jobs.storage.codec import decode_jobs as _decode_rows
-from uno.jobs.storage.codec import encode_batch_job as _encode_element
+from uno.jobs.storage.codec import encode_element as _encode_element
 from uno.jobs.storage.codec import encode_job as _encode
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS leases (
     name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);
 COMMIT;
 """
-_WAITING = (JobStatus.PENDING.value, JobStatus.RETRYING.value)
+_WAITING = tuple(s.value for s in WAITING_STATUSES)
 _FINISHED = tuple(sorted(s.value for s in FINISHED_STATUSES))
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
@@ -94,18 +94,41 @@ class SQLiteJobStorage(JobStorage):
         return await loop.run_in_executor(self._executor, self._call, fn, write)
 
     def _call(self, fn: Callable[[sqlite3.Connection], T], write: bool) -> T:
+        """``fn(conn)``; SQLite's own errors become ``StorageUnavailableError``
+        (cannot open, locked, I/O) or ``StorageError``, naming the store."""
         if self._conn is None:
-            self._conn = self._connect()
-        if not write:
-            return fn(self._conn)
-        self._conn.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
+            try:
+                self._conn = self._connect()
+            except sqlite3.Error as exc:
+                msg = f"cannot open {self.describe()}: {self._open_failure(exc)}"
+                raise StorageUnavailableError(msg) from exc
         try:
-            result = fn(self._conn)
+            return self._call_connected(self._conn, fn, write)
+        except sqlite3.OperationalError as exc:
+            raise StorageUnavailableError(f"{self.describe()}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.describe()}: {exc}") from exc
+
+    @staticmethod
+    def _call_connected(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T],
+                        write: bool) -> T:
+        if not write:
+            return fn(conn)
+        conn.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
+        try:
+            result = fn(conn)
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
+        conn.execute("COMMIT")
         return result
+
+    def _open_failure(self, exc: sqlite3.Error) -> str:
+        """SQLite's reason, plus the missing directory when that is why."""
+        directory = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(directory):
+            return f"{exc} (directory {directory} does not exist)"
+        return str(exc)
 
     def _connect(self) -> sqlite3.Connection:
         """Open and prepare the file. Switching a new file to WAL takes a lock
@@ -303,6 +326,27 @@ class SQLiteJobStorage(JobStorage):
             wanted.append(queue_name)
         sql += " ORDER BY seq LIMIT ? OFFSET ?"
         return _decode_rows(await self._query(sql, (*wanted, limit, max(offset, 0))))
+
+    async def find_jobs(self, statuses: Iterable[JobStatus] | None = None,
+                        queue_name: str | None = None, task_name: str | None = None,
+                        limit: int = 100, offset: int = 0) -> list[Job]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if statuses is not None:
+            wanted = [JobStatus(s).value for s in statuses]
+            if not wanted:
+                return []
+            clauses.append(f"status IN ({_marks(wanted)})")
+            params.extend(wanted)
+        if queue_name is not None:
+            clauses.append("queue_name = ?")
+            params.append(queue_name)
+        if task_name is not None:
+            clauses.append("json_extract(data, '$.task_name') = ?")
+            params.append(task_name)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT id, data FROM jobs{where} ORDER BY seq DESC LIMIT ? OFFSET ?"
+        return _decode_rows(await self._query(sql, (*params, max(limit, 0), max(offset, 0))))
 
     async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
         rows = await self._query(
