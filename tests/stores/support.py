@@ -129,12 +129,6 @@ class StoreCase(unittest.IsolatedAsyncioTestCase):
                    "--concurrency", str(concurrency), "--log-level", "WARNING"]
         return self.spawn(command, name, instrumented, **env)
 
-    def spawn_sweeper(self) -> subprocess.Popen:
-        """A process that fails stalled jobs after the app's short stall timeout
-        (killed after the test; see ``apps/sweeper.py``)."""
-        return self.spawn([sys.executable, "-m", "tests.stores.apps.sweeper",
-                           self.namespace.url], "sweeper")
-
     def output(self, proc: subprocess.Popen) -> str:
         return next(log for p, log in self.procs if p is proc).read_text()
 

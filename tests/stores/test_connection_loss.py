@@ -19,8 +19,8 @@ class ConnectionLossCase(StoreCase):
 
     async def test_killed_connections_lose_no_job_and_run_none_twice(self) -> None:
         # a job whose completion could not be recorded is failed as stalled and retried
+        # by the workers' own sweep (the app's manager: 2 s stall timeout)
         workers = [self.spawn_worker(concurrency=10) for _ in range(2)]
-        self.spawn_sweeper()
         labels = [f"job-{n:03d}" for n in range(600)]
         await self.enqueue_marks(labels, seconds=0.02)
         killed = 0

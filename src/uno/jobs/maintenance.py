@@ -8,7 +8,8 @@ Finished jobs older than ``cleanup_age`` are deleted every ``cleanup_interval``.
 
 Processes sharing a store take turns: a round runs only while this manager
 holds the store's ``maintenance`` lease (taken for the round, released after
-it; a process killed mid-round holds it ``ROUND_LEASE_TTL`` at most), and a
+it; a process killed mid-round holds it ``ROUND_LEASE_TTL`` or the stall timeout,
+whichever is shorter), and a
 stalled job is failed only if it is still RUNNING when the failure is stored
 (``fail_job(..., only_if=...)``), so no job is failed twice.
 """
@@ -53,8 +54,9 @@ class Maintenance:
         """Fail stalled jobs and (when due) delete old ones; return both counts
         ((0, 0) while another process holds the maintenance lease)."""
         m, now = self._manager, utcnow()
+        # a holder killed mid-round blocks the sweep no longer than a stall would
         if not await m.storage.try_acquire_lease(MAINTENANCE_LEASE, self.holder,
-                                                 ROUND_LEASE_TTL, now):
+                                                 min(ROUND_LEASE_TTL, m.stall_timeout), now):
             return 0, 0
         try:
             return await self._round(now)
