@@ -94,11 +94,12 @@ async def pgq_produce(dsn: str, mode: str, jobs: int, rate: float) -> float:
 
 
 async def drop_schemas(dsn: str, prefix: str) -> None:
+    """Drop every schema whose name starts with ``prefix``."""
     import asyncpg  # noqa: PLC0415
 
     conn = await asyncpg.connect(dsn)
-    for row in await conn.fetch("SELECT nspname FROM pg_namespace WHERE nspname LIKE $1",
-                                f"{prefix}%"):
+    for row in await conn.fetch("SELECT nspname FROM pg_namespace WHERE starts_with(nspname, $1)",
+                                prefix):
         await conn.execute(f'DROP SCHEMA IF EXISTS "{row["nspname"]}" CASCADE')
     await conn.close()
 
@@ -122,7 +123,8 @@ def main() -> None:
     try:
         figures = measure(systems, options)
     finally:
-        asyncio.run(drop_schemas(dsn, "bench_"))
+        asyncio.run(drop_schemas(dsn, "bench_uno_"))
+        asyncio.run(drop_schemas(dsn, PGQ_SCHEMA))
         tmp.cleanup()
     print(table(figures, peer="pgqueuer"))
 
