@@ -18,6 +18,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricsData
 
 from postgres_support import drop_schema, new_schema, require_postgres
+from redis_support import drop_redis_keys, new_redis_storage
 from runtime.support import eventually  # noqa: F401 - re-exported for these tests
 from uno.core.monitoring.health import HealthCheck, HealthCheckResult, HealthStatus
 from uno.jobs import (
@@ -83,8 +84,9 @@ class SettableCheck(HealthCheck):
 
 
 class MonitoringCase(unittest.IsolatedAsyncioTestCase):
-    """Owns a storage (memory, or SQLite / PostgreSQL with ``storage_kind =
-    "sqlite"`` / ``"postgres"``: a schema of its own, dropped after the test),
+    """Owns a storage (memory, or SQLite / PostgreSQL / Redis with ``storage_kind =
+    "sqlite"`` / ``"postgres"`` / ``"redis"``: a schema or key prefix of its own,
+    dropped after the test),
     the managers and a fresh default ``JobMetrics`` on an in-memory reader."""
 
     storage_kind = "memory"
@@ -96,7 +98,9 @@ class MonitoringCase(unittest.IsolatedAsyncioTestCase):
         self.storage: JobStorage = (
             InMemoryJobStorage() if self.storage_kind == "memory"
             else PostgresJobStorage(require_postgres(), schema=self.pg_schema)
-            if self.pg_schema is not None else SQLiteJobStorage(self.db_path))
+            if self.pg_schema is not None
+            else new_redis_storage() if self.storage_kind == "redis"
+            else SQLiteJobStorage(self.db_path))
         self._managers: list[JobManager] = []
         self._async_cleanups: list[Callable[[], Awaitable[Any]]] = []
         self.metrics, self.reader = metrics_with_reader()
@@ -110,6 +114,8 @@ class MonitoringCase(unittest.IsolatedAsyncioTestCase):
         await self.storage.close()
         if self.pg_schema is not None:
             await drop_schema(self.pg_schema)
+        if self.storage_kind == "redis":
+            drop_redis_keys(self.storage.prefix)
         set_default_job_metrics(None)
         self._tmp.cleanup()
 

@@ -164,3 +164,7 @@ async def _noop() -> None:
 
 class PostgresAgeGaugeTests(AgeGaugeTests):
     storage_kind = "postgres"
+
+
+class RedisAgeGaugeTests(AgeGaugeTests):
+    storage_kind = "redis"

@@ -115,6 +115,10 @@ class PostgresInProcessLeaseTests(InProcessLeaseTests):
     storage_kind = "postgres"
 
 
+class RedisInProcessLeaseTests(InProcessLeaseTests):
+    storage_kind = "redis"
+
+
 class ThreeProcessTests(MonitoringCase):
     storage_kind = "sqlite"
 
