@@ -1,5 +1,6 @@
 """A Redis server of the test's own, with the append-only file on, SIGKILLed and
-restarted while a manager runs jobs: the store is unavailable meanwhile, and
+restarted while a manager runs jobs: the store is unavailable meanwhile (the
+storage health check says UNHEALTHY, naming it), and
 afterwards every job completes, each run exactly once (the durability note in
 the README). Needs the ``redis-server`` binary (``scripts/test-redis.sh``)."""
 
@@ -16,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from uno.core.monitoring.health import HealthStatus
 from uno.jobs import AsyncWorker, JobManager, JobStatus
 from uno.jobs.errors import StorageUnavailableError
+from uno.jobs.monitoring.storage_check import StorageHealthCheck
 from uno.jobs.storage.redis import RedisJobStorage
 
 JOBS = 40
@@ -71,7 +74,10 @@ def test_jobs_survive_a_killed_and_restarted_redis_with_aof(tmp_path: Path) -> N
             server.wait()
             probe = RedisJobStorage(storage.url, prefix="restart", retries=0)
             with pytest.raises(StorageUnavailableError, match=f"127.0.0.1:{port}/0"):
-                await probe.ping()  # what the storage health check sees
+                await probe.ping()
+            health = await StorageHealthCheck(probe, timeout=2).check_health()
+            assert health.status is HealthStatus.UNHEALTHY
+            assert f"127.0.0.1:{port}/0 (prefix restart)" in health.message
             await probe.close()
             server = start_server(port, tmp_path)
             finished = [await manager.wait_for_job(job_id, timeout=60) for job_id in ids]

@@ -218,3 +218,28 @@ def test_one_store_serves_one_event_loop_after_another() -> None:
     finally:
         asyncio.run(storage.close())
         drop_redis_keys(storage.prefix)
+
+
+def test_a_cancellation_the_client_swallows_still_cancels_the_caller() -> None:
+    from uno.jobs.storage.redis_wake import cancellation_kept
+
+    async def swallowing(then: BaseException | None) -> None:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:  # what redis-py 8 may do with a cancelled command
+            if then is not None:
+                raise then from None
+
+    async def body() -> None:
+        for then in (None, ConnectionError("lost")):
+            async def call(then: BaseException | None = then) -> None:
+                with cancellation_kept():
+                    await swallowing(then)
+
+            task = asyncio.create_task(call())
+            await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(body())

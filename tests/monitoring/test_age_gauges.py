@@ -160,3 +160,11 @@ class InMemoryOldestHeapTests(MonitoringCase):
 
 async def _noop() -> None:
     return None
+
+
+class PostgresAgeGaugeTests(AgeGaugeTests):
+    storage_kind = "postgres"
+
+
+class RedisAgeGaugeTests(AgeGaugeTests):
+    storage_kind = "redis"

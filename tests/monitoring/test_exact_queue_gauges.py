@@ -111,6 +111,14 @@ class SQLiteInProcessLeaseTests(InProcessLeaseTests):
     storage_kind = "sqlite"
 
 
+class PostgresInProcessLeaseTests(InProcessLeaseTests):
+    storage_kind = "postgres"
+
+
+class RedisInProcessLeaseTests(InProcessLeaseTests):
+    storage_kind = "redis"
+
+
 class ThreeProcessTests(MonitoringCase):
     storage_kind = "sqlite"
 

@@ -28,12 +28,24 @@ _MAX_BACKOFF = 2.0
 
 @contextlib.contextmanager
 def cancellation_kept() -> Iterator[None]:
-    """Raise ``CancelledError`` after the block if the task was cancelled inside
-    it and the block swallowed that (redis-py 8.0-8.1 does, seen with GET)."""
+    """Raise ``CancelledError`` from the block if the task was cancelled inside
+    it and the block swallowed that, returning or raising something else
+    (redis-py 8.0-8.1 does: a cancelled command can end as a ``ConnectionError``)."""
     task = asyncio.current_task()
     before = task.cancelling() if task is not None else 0
-    yield
-    if task is not None and task.cancelling() > before:
+
+    def swallowed() -> bool:
+        return task is not None and task.cancelling() > before
+
+    try:
+        yield
+    except asyncio.CancelledError:
+        raise
+    except BaseException as exc:
+        if swallowed():
+            raise asyncio.CancelledError from exc
+        raise
+    if swallowed():
         raise asyncio.CancelledError
 
 
