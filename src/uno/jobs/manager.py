@@ -144,7 +144,7 @@ class JobManager(JobQueries):
         except ValueError as exc:
             raise ResultNotStorableError(f"result of job {job.id} cannot be stored: {exc}") from exc
         _assign(job, finished)
-        log.job_event(self.logger, "completed", job)
+        log.job_outcome(self.logger, job)
         self._waiters.notify(job)
         return job
 
@@ -152,6 +152,7 @@ class JobManager(JobQueries):
         """Record a failed attempt: a retry after ``retry_delay`` while
         ``retry_count < max_retries``, else FAILED (TIMEOUT for a timeout)."""
         now = utcnow()
+        times = log.attempt_times(job, now)  # before a retry moves the job's due time
         job.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         job.updated_at = now
         job.result = None
@@ -164,8 +165,7 @@ class JobManager(JobQueries):
             job.status, job.worker_id = JobStatus.RETRYING, None
             job.scheduled_at = now + job.retry_delay
         await self.storage.update(job)
-        log.job_event(self.logger, _FAILURE_EVENTS.get(job.status, "failed"), job,
-                      level=logging.WARNING, exc=error)
+        log.job_outcome(self.logger, job, error, times)
         if job.status in FINISHED_STATUSES:
             self._waiters.notify(job)
         else:
@@ -306,9 +306,6 @@ class JobManager(JobQueries):
 
 
 _SYNC_QUEUE_PREFIX = "sync:"
-_FAILURE_EVENTS = {JobStatus.RETRYING: "retrying", JobStatus.TIMEOUT: "timed out"}
-
-
 def _assign(target: Job, source: Job) -> None:
     for name in Job.__dataclass_fields__:
         setattr(target, name, getattr(source, name))
