@@ -75,26 +75,7 @@ class SharedCounter:
         return result
 
     def observe(self, _options: CallbackOptions | None = None) -> Iterable[Observation]:
-        return [Observation(value, dict(key)) for key, value in self.read().items()]
-
-
-_lock = threading.Lock()
-
-    def attach(self, totals: CounterTotals) -> None:
-        with self._lock:
-            self._live.add(totals)
-        weakref.finalize(totals, _fold, self._retired, self._lock, totals.values)
-
-    def read(self) -> dict[Key, float]:
-        with self._lock:
-            result = dict(self._retired)
-            live = list(self._live)
-        for totals in live:
-            for key, value in totals.snapshot().items():
-                result[key] = result.get(key, 0) + value
-        return result
-
-    def observe(self, _options: CallbackOptions | None = None) -> Iterable[Observation]:
+        """The observable counter's callback."""
         return [Observation(value, dict(key)) for key, value in self.read().items()]
 
 
