@@ -34,7 +34,7 @@ from opentelemetry.context import Context
 from opentelemetry.instrumentation.uno_jobs import wrappers
 from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
 from opentelemetry.instrumentation.uno_jobs.inflight import InFlight
-from opentelemetry.instrumentation.uno_jobs.lifecycle import ManagerLifecycle
+from opentelemetry.instrumentation.uno_jobs.running_managers import RunningManagers
 from opentelemetry.instrumentation.uno_jobs.producer import EnqueueCall
 from opentelemetry.trace import SpanKind
 
@@ -119,7 +119,7 @@ class FloorTelemetry:
     def install_in_situ(self) -> list[str]:
         logging.getLogger("uno.jobs").setLevel(logging.INFO)  # the runtime's records, bare
         recorder = _InSitu(self)
-        return wrappers.install(recorder, ManagerLifecycle(recorder, None,
+        return wrappers.install(recorder, RunningManagers(recorder, None,
                                                            UnoJobsConfig(monitoring=False)))
 
     @staticmethod

@@ -21,7 +21,6 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 from plugin.support import PluginCase
 from uno.jobs import InMemoryJobStorage, Job, JobManager, JobStatus
 from uno.jobs.job import utcnow
-from uno.jobs.worker.runner import run_claimed_job
 
 from .support import captured_logs
 
@@ -108,7 +107,7 @@ class HostileMetadataTests(TestBase):
             else:  # as another producer (or a tampered row) left it in storage
                 await self.manager.storage.add(Job(task_name="echo", metadata=metadata))
             claimed = await self.manager.storage.claim_next(["default"], "w1", utcnow())
-            return await run_claimed_job(self.manager, claimed, "w1")
+            return await self.manager.run_claimed_job(claimed, "w1")
 
         with captured_logs() as records:
             job = self.loop.run_until_complete(run())

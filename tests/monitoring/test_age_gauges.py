@@ -8,7 +8,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from uno.core.monitoring.metrics import PrometheusMetricsExporter
+from uno.core.monitoring.prometheus import PrometheusMetricsExporter
 from uno.jobs import IntervalSchedule, Job, JobStatus, Scheduler
 from uno.jobs.job import utcnow
 from uno.jobs.monitoring.metrics import JobMetricsCollector

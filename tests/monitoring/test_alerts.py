@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 from datetime import timedelta
 
 from uno.core.monitoring.alerts import Alert, AlertManager
@@ -188,6 +190,15 @@ class AlertTests(MonitoringCase):
             self.alerts.add_alert("q", lambda: False, "m", severity="apocalyptic")
         self.assertTrue(self.alerts.remove_alert("p"))
         self.assertFalse(self.alerts.remove_alert("p"))
+
+    def test_alert_manager_alone_finds_the_job_metrics_default(self) -> None:
+        code = ("from uno.core.monitoring.alerts import AlertManager\n"
+                "alerts = AlertManager()\n"
+                "alerts.add_alert('x', lambda: False, 'm')\n"
+                "print(type(alerts.metrics).__name__)")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             timeout=60, check=True).stdout
+        self.assertEqual(out.strip(), "JobMetrics")
 
     async def test_default_metrics_are_the_process_default(self) -> None:
         manager = AlertManager()

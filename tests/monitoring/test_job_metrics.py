@@ -8,7 +8,7 @@ import unittest
 from opentelemetry.exporter.otlp.proto.common.metrics_encoder import encode_metrics
 from prometheus_client.parser import text_string_to_metric_families
 
-from uno.core.monitoring.metrics import PrometheusMetricsExporter
+from uno.core.monitoring.prometheus import PrometheusMetricsExporter
 from uno.jobs.monitoring import semconv as sc
 from uno.jobs.monitoring.job_metrics import JobMetrics, default_job_metrics
 from uno.jobs.monitoring.metrics import JobMetrics as ContractJobMetrics
@@ -49,7 +49,7 @@ class JobMetricsTests(unittest.TestCase):
                          {spec.full_name() for spec in sc.ALL_METRICS})
         self.assertIs(metrics.metrics_manager.namespace, sc.DEFAULT_NAMESPACE)
 
-    def test_record_methods_reach_the_sdk_with_the_seed_attributes(self) -> None:
+    def test_record_methods_reach_the_sdk_with_the_documented_attributes(self) -> None:
         metrics, reader = metrics_with_reader()
         record_everything(metrics)
         points = all_points(reader.get_metrics_data())

@@ -12,7 +12,7 @@ from opentelemetry.sdk.metrics import MeterProvider
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from uno.core.monitoring.metrics import (
+from uno.core.monitoring.prometheus import (
     PrometheusMetricsExporter,
     prometheus_name,
     prometheus_unit,

@@ -1,7 +1,7 @@
 """End to end, zero code: ``opentelemetry-instrument python examples/zero_code_app.py``
 exporting OTLP/HTTP to an in-test receiver. For a job that succeeds, one that
 fails and one that retries: producer and consumer spans in one trace, every
-seed metric with its attributes, the gauges, and lifecycle and handler logs
+uno metric with its attributes, the gauges, and lifecycle and handler logs
 carrying the right span ids."""
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ class ZeroCodeEndToEndTests(unittest.TestCase):
         [ok] = self.consumers("charge_card")
         self.assertEqual(ok.status_code, 0)
 
-    def test_every_seed_metric_arrives_with_its_attributes(self) -> None:
+    def test_every_uno_metric_arrives_with_its_attributes(self) -> None:
         def series(spec: sc.MetricSpec) -> list[dict]:
             points = self.receiver.metric_points(spec.full_name())
             self.assertTrue(points, f"{spec.full_name()} was not exported")

@@ -1,4 +1,4 @@
-"""The seed's counters and histograms with their attributes and bucket advice,
+"""The uno counters and histograms with their attributes and bucket advice,
 the queue/worker/health gauges of started managers, and the one ``JobMetrics``
 the plugin records through."""
 

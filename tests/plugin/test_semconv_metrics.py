@@ -1,6 +1,6 @@
 """Semantic-convention metrics on request: ``OTEL_SEMCONV_STABILITY_OPT_IN=messaging``
-records the messaging metrics instead of the seed's they replace, ``messaging/dup``
-both, no opt-in the seed's only — in process, through ``JobMetrics``' own views,
+records the messaging metrics instead of the uno ones they replace, ``messaging/dup``
+both, no opt-in the uno ones only — in process, through ``JobMetrics``' own views,
 and zero code over OTLP."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from unittest import mock
 
 from opentelemetry.instrumentation.uno_jobs.config import messaging_opt_in
 
-from uno.core.monitoring.metrics import PrometheusMetricsExporter
+from uno.core.monitoring.prometheus import PrometheusMetricsExporter
 from uno.jobs import JobStatus
 from uno.jobs.monitoring import semconv as sc
 from uno.jobs.monitoring.job_metrics import default_job_metrics
@@ -22,7 +22,7 @@ from .support import Key, PluginCase, fast_worker, key
 from .test_e2e_zero_code import run_app
 
 MESSAGING = {spec.full_name() for spec in sc.MESSAGING_METRICS}
-REPLACED = {spec.full_name() for spec in sc.SEED_METRICS_REPLACED_BY_MESSAGING}
+REPLACED = {spec.full_name() for spec in sc.UNO_METRICS_REPLACED_BY_MESSAGING}
 SENT, OPERATION, CONSUMED, PROCESS = (
     "messaging.client.sent.messages", "messaging.client.operation.duration",
     "messaging.client.consumed.messages", "messaging.process.duration")
@@ -76,7 +76,7 @@ class _OptInCase(PluginCase):
 
 
 class DefaultModeTests(_OptInCase):
-    async def test_without_opt_in_only_the_seed_metrics_are_recorded(self) -> None:
+    async def test_without_opt_in_only_the_uno_metrics_are_recorded(self) -> None:
         await self.run_ok_and_broken()
         names = set(self.metrics())
         self.assertEqual(names & MESSAGING, set())
@@ -86,7 +86,7 @@ class DefaultModeTests(_OptInCase):
 class MessagingModeTests(_OptInCase):
     opt_in = "http,messaging"
 
-    async def test_messaging_metrics_replace_the_seed_ones_they_cover(self) -> None:
+    async def test_messaging_metrics_replace_the_uno_ones_they_cover(self) -> None:
         await self.run_ok_and_broken()
         metrics = self.metrics()
         self.assertLessEqual(MESSAGING, set(metrics))
@@ -150,7 +150,7 @@ class ZeroCodeMessagingTests(unittest.TestCase):
         with OtlpHttpReceiver() as receiver:
             proc = run_app(receiver, OTEL_SEMCONV_STABILITY_OPT_IN="messaging")
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        for spec in sc.SEED_METRICS_REPLACED_BY_MESSAGING:
+        for spec in sc.UNO_METRICS_REPLACED_BY_MESSAGING:
             self.assertEqual(receiver.metric_points(spec.full_name()), [], spec.name)
         self.assertTrue(receiver.metric_points("uno_jobs.wait_time"))
         process = {attributes.get("error.type"): point

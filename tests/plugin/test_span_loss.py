@@ -16,7 +16,7 @@ from unittest import mock
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 
-from uno.core.monitoring.metrics import PrometheusMetricsExporter
+from uno.core.monitoring.prometheus import PrometheusMetricsExporter
 from uno.jobs.monitoring.job_metrics import default_job_metrics
 
 from .otlp_http import OtlpHttpReceiver

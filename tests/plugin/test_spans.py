@@ -51,15 +51,6 @@ class ProducerSpanTests(PluginCase):
                          [f"{span.context.trace_id:032x}", f"{span.context.span_id:016x}"])
         self.assertEqual(metadata, {"tenant": "acme"}, "the caller's dict is untouched")
 
-    async def test_positional_metadata_is_bound_too(self) -> None:
-        manager = self.manager(workers=[])
-        manager.register_task("send", lambda: None)
-        result = await manager.enqueue("send", None, None, None, Priority.LOW, None, None,
-                                       None, None, None, {"k": "v"})
-        job = (await manager.get_job(result.value)).value
-        self.assertIn("traceparent", job.metadata)
-        self.assertEqual(job.metadata["k"], "v")
-
     async def test_producer_span_is_a_child_of_the_current_span(self) -> None:
         manager = self.manager(workers=[])
         manager.register_task("send", lambda: None)
@@ -68,6 +59,26 @@ class ProducerSpanTests(PluginCase):
             await manager.enqueue("send")
         span = self.producer("send")
         self.assertEqual(span.parent.span_id, request.get_span_context().span_id)
+
+    async def test_keyword_and_positional_calls_are_traced_alike(self) -> None:
+        manager = self.manager(workers=[])
+        manager.register_task("send", lambda: None)
+        calls = {
+            "keywords": manager.enqueue(task_name="send", metadata={"k": "v"},
+                                        priority=Priority.LOW, queue_name="mail"),
+            "positional": manager.enqueue("send", None, None, "mail", Priority.LOW, None, None,
+                                          None, None, None, {"k": "v"}),
+        }
+        for style, call in calls.items():
+            with self.subTest(style):
+                self.memory_exporter.clear()
+                job = (await manager.get_job((await call).value)).value
+                span = self.producer("send")
+                self.assertEqual(job.metadata["k"], "v")
+                self.assertEqual(job.metadata["traceparent"].split("-")[2],
+                                 f"{span.context.span_id:016x}")
+                self.assertSpanHasAttributes(span, {"messaging.destination.name": "mail",
+                                                    "uno_jobs.job.priority": "LOW"})
 
     async def test_rejected_enqueue_ends_the_span_with_an_error(self) -> None:
         manager = self.manager(workers=[])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from uno.jobs import JobManager, Priority
+from uno.jobs import JobManager, Priority, Result
 
 from .support import RuntimeCase, is_utc
 
@@ -33,6 +33,7 @@ class EnqueueValidationTests(RuntimeCase):
         result = await self.m.enqueue("no_such_task")
         self.assertTrue(result.is_failure)
         self.assertIn("unknown task 'no_such_task'", result.error)
+        self.assertEqual(result.code, Result.UNKNOWN_TASK)
         self.assertEqual(await self.storage.count_by_queue_and_status(), {})
 
     async def test_priority_that_is_not_a_priority_is_rejected(self) -> None:
@@ -80,6 +81,7 @@ class EnqueueValidationTests(RuntimeCase):
         result = await self.m.enqueue("noop", job_id="once", args=[2])
         self.assertTrue(result.is_failure)
         self.assertIn("already exists", result.error)
+        self.assertEqual(result.code, Result.DUPLICATE)
         self.assertEqual((await self.job(self.m, "once")).args, [1])
         pending = (await self.m.get_pending_jobs()).value
         self.assertEqual([j.id for j in pending], ["once"])

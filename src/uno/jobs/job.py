@@ -40,12 +40,16 @@ class JobStatus(Enum):
     @property
     def is_waiting(self) -> bool:
         """Waiting in its queue to be claimed by a worker."""
-        return self in (JobStatus.PENDING, JobStatus.RETRYING)
+        return self in WAITING_STATUSES
 
 
 FINISHED_STATUSES = frozenset(
     {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED, JobStatus.TIMEOUT}
 )
+WAITING_STATUSES = (JobStatus.PENDING, JobStatus.RETRYING)
+"""Waiting in a queue to be claimed (what a queue's length counts)."""
+UNSUCCESSFUL_STATUSES = (JobStatus.FAILED, JobStatus.TIMEOUT)
+"""Finished without success, not by a cancel (what a queue's failed-jobs count counts)."""
 
 
 def utcnow() -> datetime:

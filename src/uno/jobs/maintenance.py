@@ -10,10 +10,10 @@ Finished jobs older than ``cleanup_age`` are deleted every ``cleanup_interval``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from uno.core.background import cancel_and_wait
 from uno.jobs.errors import JobStalledError
 from uno.jobs.job import JobStatus, utcnow
 
@@ -37,11 +37,8 @@ class Maintenance:
             self._task = asyncio.create_task(self._loop(), name="uno-jobs-maintenance")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def run_once(self) -> tuple[int, int]:
         """Fail stalled jobs and (when due) delete old ones; return both counts."""

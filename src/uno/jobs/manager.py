@@ -28,10 +28,17 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
-from uno.jobs import lifecycle_log as log
-from uno.jobs.errors import NON_RETRYABLE, JobTimeoutError, ResultNotStorableError, UnknownTaskError
+from uno.jobs import job_event_log as log
+from uno.jobs.errors import (
+    NON_RETRYABLE,
+    JobInterruptedError,
+    JobTimeoutError,
+    ResultNotStorableError,
+    UnknownTaskError,
+)
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus, Priority, utcnow
 from uno.jobs.maintenance import Maintenance
+from uno.jobs.protocols import Scheduler, Worker
 from uno.jobs.queries import JobQueries
 from uno.jobs.result import Result
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
@@ -45,16 +52,16 @@ class JobManager(JobQueries):
         self,
         storage: JobStorage,
         worker_classes: Sequence[type] | None = None,
-        scheduler: Any | None = None,
+        scheduler: Scheduler | None = None,
         stall_timeout: timedelta = timedelta(minutes=30),
         cleanup_age: timedelta = timedelta(days=7),
         cleanup_interval: timedelta = timedelta(hours=1),
         health_check_interval: timedelta = timedelta(seconds=30),
         logger: logging.Logger | None = None,
-        workers: Sequence[Any] | None = None,
+        workers: Sequence[Worker] | None = None,
     ) -> None:
         self.storage = storage
-        self.workers: list[Any] = [cls() for cls in worker_classes or ()] + list(workers or ())
+        self.workers: list[Worker] = [cls() for cls in worker_classes or ()] + list(workers or ())
         self.scheduler = scheduler
         self.stall_timeout = stall_timeout
         self.cleanup_age = cleanup_age
@@ -111,7 +118,7 @@ class JobManager(JobQueries):
     ) -> Result[str]:
         definition = self.get_task(task_name)
         if definition is None:
-            return Result.failure(f"unknown task {task_name!r}")
+            return Result.failure(f"unknown task {task_name!r}", code=Result.UNKNOWN_TASK)
         try:
             job = build_job(
                 definition, args=args, kwargs=kwargs, queue_name=queue_name, priority=priority,
@@ -119,8 +126,10 @@ class JobManager(JobQueries):
                 retry_delay=retry_delay, timeout=timeout, metadata=metadata, tags=tags,
             )
             await self.storage.add(job)
-        except (ValueError, DuplicateJobError) as exc:
-            return Result.failure(f"cannot enqueue {task_name!r}: {exc}")
+        except DuplicateJobError as exc:
+            return Result.failure(f"cannot enqueue {task_name!r}: {exc}", code=Result.DUPLICATE)
+        except ValueError as exc:
+            return Result.failure(f"cannot enqueue {task_name!r}: {exc}", code=Result.INVALID)
         log.job_event(self.logger, "enqueued", job)
         self._work_available.set()
         return Result.success(job.id)
@@ -187,6 +196,26 @@ class JobManager(JobQueries):
                 raise JobTimeoutError(f"job exceeded its timeout of {job.timeout}") from None
             raise
 
+    async def run_claimed_job(self, job: Job, worker_name: str) -> Job:
+        """Take a claimed job through the lifecycle: start, execute, complete or fail.
+
+        Each step is a method call (instrumentation wraps them). A value completes
+        the job (or fails it when the result cannot be stored); an exception,
+        ``SystemExit`` or ``KeyboardInterrupt`` (from a thread handler) fails it;
+        cancellation fails it with ``JobInterruptedError`` and propagates."""
+        job = await self.start_job(job, worker_name)
+        try:
+            result = await self.execute(job)
+        except asyncio.CancelledError:
+            await asyncio.shield(self.fail_job(job, JobInterruptedError("job was cancelled")))
+            raise
+        except (Exception, SystemExit, KeyboardInterrupt) as exc:
+            return await self.fail_job(job, exc)
+        try:
+            return await self.complete_job(job, result)
+        except ResultNotStorableError as exc:
+            return await self.fail_job(job, exc)
+
     # --- control ---
 
     async def cancel_job(self, job_id: str) -> Result[bool]:
@@ -195,7 +224,7 @@ class JobManager(JobQueries):
         if job is None:
             return Result.failure(job_result.error or f"no job with id {job_id!r}")
         # not RESERVED: a worker holds that job and would start it anyway
-        if job.status not in (JobStatus.PENDING, JobStatus.RETRYING):
+        if not job.status.is_waiting:
             return Result.failure(f"job {job_id} is {job.status.value} and cannot be cancelled")
         job.status, job.completed_at, job.updated_at = JobStatus.CANCELLED, utcnow(), utcnow()
         await self.storage.update(job)
@@ -249,9 +278,7 @@ class JobManager(JobQueries):
                                             utcnow())
         if job is None:
             return Result.failure(f"job {enqueued.value} was claimed elsewhere")
-        from uno.jobs.worker.runner import run_claimed_job  # noqa: PLC0415 - import cycle
-
-        job = await run_claimed_job(self, job, "run_job_sync")
+        job = await self.run_claimed_job(job, "run_job_sync")
         if job.status is JobStatus.COMPLETED:
             return Result.success(job.result)
         return Result.failure(job.error or job.status.value)
@@ -266,7 +293,7 @@ class JobManager(JobQueries):
         self._work_available = asyncio.Event()  # bound to this run's event loop
         # plain-function handlers: one thread per concurrency slot, not the loop's
         # default pool (min(32, cpus + 4) threads)
-        slots = sum(getattr(worker, "concurrency", 1) for worker in self.workers)
+        slots = sum(worker.concurrency for worker in self.workers)
         self._executor = ThreadPoolExecutor(max(4, slots), thread_name_prefix="uno-jobs-task")
         for worker in self.workers:
             await worker.start(self)

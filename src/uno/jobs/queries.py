@@ -6,27 +6,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from uno.jobs.job import Job, JobStatus
+from uno.jobs.job import WAITING_STATUSES, Job, JobStatus
+from uno.jobs.queue_counts import queue_counts
 from uno.jobs.result import Result
 
 if TYPE_CHECKING:
+    from uno.jobs.protocols import Worker
     from uno.jobs.storage.base import JobStorage
     from uno.jobs.tasks import TaskRegistry
-
-_WAITING = (JobStatus.PENDING, JobStatus.RETRYING)
-
 
 class JobQueries:
     storage: JobStorage
     tasks: TaskRegistry
-    workers: list
+    workers: list[Worker]
 
     async def known_queues(self) -> set[str]:
         """Queues with jobs, queues of registered tasks, and queues workers serve."""
         names = await self.storage.queue_names()
         names.update(d.queue for d in self.tasks.definitions())
         for worker in self.workers:
-            names.update(getattr(worker, "queues", ()))
+            names.update(worker.queues)
         return names
 
     async def get_queue_names(self) -> Result[set[str]]:
@@ -38,7 +37,7 @@ class JobQueries:
         if failure is not None:
             return failure
         counts = await self.storage.count_by_queue_and_status()
-        return Result.success(sum(counts.get((queue_name, s), 0) for s in _WAITING))
+        return Result.success(queue_counts(counts, [queue_name])[queue_name].waiting)
 
     async def pause_queue(self, queue_name: str) -> Result[bool]:
         return await self._set_paused(queue_name, True)
@@ -61,7 +60,7 @@ class JobQueries:
 
     async def get_pending_jobs(self, queue_name: str | None = None, limit: int = 100,
                                offset: int = 0) -> Result[list[Job]]:
-        return await self._list(_WAITING, queue_name, limit, offset)
+        return await self._list(WAITING_STATUSES, queue_name, limit, offset)
 
     async def get_completed_jobs(self, queue_name: str | None = None, limit: int = 100,
                                  offset: int = 0) -> Result[list[Job]]:

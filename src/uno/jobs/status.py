@@ -5,7 +5,7 @@
 
 For each queue: the jobs by status, whether it is paused, how long its
 longest-waiting due job has waited, and its health (``JobQueueHealthCheck``
-with default thresholds, when the monitoring package is importable). Workers
+with default thresholds; its module loads no OpenTelemetry). Workers
 are those holding RUNNING or RESERVED jobs now, with how many of each: a store
 does not know about idle workers in other processes.
 
@@ -23,15 +23,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from uno.jobs.job import JobStatus, utcnow
+from uno.jobs.job import WAITING_STATUSES, JobStatus, utcnow
 from uno.jobs.manager import JobManager
+from uno.jobs.monitoring.checks import JobQueueHealthCheck
+from uno.jobs.queue_counts import queue_counts
 from uno.jobs.storage.base import JobStorage
 from uno.jobs.storage.sqlite import SQLiteJobStorage
 from uno.jobs.storage.url import storage_from_url
 
 STATUS_ORDER = (JobStatus.PENDING, JobStatus.RESERVED, JobStatus.RUNNING, JobStatus.RETRYING,
                 JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.TIMEOUT, JobStatus.CANCELLED)
-_WAITING = (JobStatus.PENDING, JobStatus.RETRYING)
 _HOLDING = (JobStatus.RUNNING, JobStatus.RESERVED)
 MAX_SCANNED = 1000  # waiting jobs read per queue to find the longest-waiting one
 
@@ -76,12 +77,11 @@ async def collect_status(url: str, storage: JobStorage) -> StoreStatus:
     await storage.open()
     counts = await storage.count_by_queue_and_status()
     paused = await storage.paused_queues()
-    names = sorted(await storage.queue_names() | {queue for queue, _ in counts})
     now = utcnow()
     queues = [
-        QueueStatus(name, {s.value: counts.get((name, s), 0) for s in STATUS_ORDER},
-                    name in paused, await _oldest_waiting(storage, name, now))
-        for name in names
+        QueueStatus(name, view.by_value(STATUS_ORDER), name in paused,
+                    await _oldest_waiting(storage, name, now))
+        for name, view in queue_counts(counts, await storage.queue_names()).items()
     ]
     await _add_health(JobManager(storage), queues)
     holding = sum(n for (_, status), n in counts.items() if status in _HOLDING)
@@ -90,7 +90,7 @@ async def collect_status(url: str, storage: JobStorage) -> StoreStatus:
 
 
 async def _oldest_waiting(storage: JobStorage, queue: str, now: datetime) -> float | None:
-    jobs = await storage.list_jobs(_WAITING, queue, limit=MAX_SCANNED)
+    jobs = await storage.list_jobs(WAITING_STATUSES, queue, limit=MAX_SCANNED)
     due = [job.due_at for job in jobs if job.due_at <= now]
     return round((now - min(due)).total_seconds(), 3) if due else None
 
@@ -109,10 +109,6 @@ async def _workers(storage: JobStorage, holding: int) -> list[WorkerStatus]:
 
 
 async def _add_health(manager: JobManager, queues: list[QueueStatus]) -> None:
-    try:
-        from uno.jobs.monitoring.health import JobQueueHealthCheck
-    except ImportError:  # the monitoring package is optional here
-        return
     for queue in queues:
         try:
             result = await JobQueueHealthCheck(manager, queue.name).check_health()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from uno.jobs.timeutil import to_timedelta
+from uno.core.timeutil import to_timedelta
 
 Handler = Callable[..., Any]
 

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from uno.core.timeutil import require_aware, to_timedelta
 from uno.jobs.job import Job, Priority, utcnow
 from uno.jobs.tasks import TaskDefinition
-from uno.jobs.timeutil import require_aware, to_timedelta
 
 
 def to_priority(value: Any) -> Priority:

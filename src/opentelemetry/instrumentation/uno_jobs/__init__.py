@@ -56,7 +56,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import trace
 from opentelemetry.instrumentation.instrumentor import BaseInstrumentor
@@ -64,13 +64,16 @@ from opentelemetry.instrumentation.uno_jobs.package import _instruments
 from opentelemetry.instrumentation.uno_jobs.version import __version__
 from opentelemetry.semconv.schemas import Schemas
 
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
+
 __all__ = ["UnoJobsInstrumentor", "__version__"]
 
 
 @dataclass
 class _Installed:
     recorder: Any
-    lifecycle: Any
+    managers: Any
     log_bridge: Any
     wrapped: list[str]
     dropped_spans: Any = None
@@ -89,19 +92,19 @@ class UnoJobsInstrumentor(BaseInstrumentor):
         """The ``JobRecorder`` while instrumented (its ``in_flight`` attempts), else None."""
         return self._installed.recorder if self._installed is not None else None
 
-    def monitoring_of(self, manager: Any) -> Any:
+    def monitoring_of(self, manager: JobManager) -> Any:
         """The ``ManagerMonitoring`` running for a started manager, else None."""
-        return self._installed.lifecycle.monitoring_of(manager) if self._installed else None
+        return self._installed.managers.monitoring_of(manager) if self._installed else None
 
     def _instrument(self, **kwargs: Any) -> None:
         # imported here: `opentelemetry-instrument` imports this package early for its flags
         from opentelemetry.instrumentation.uno_jobs import wrappers  # noqa: PLC0415
         from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig  # noqa: PLC0415
-        from opentelemetry.instrumentation.uno_jobs.lifecycle import (  # noqa: PLC0415
-            ManagerLifecycle,
-        )
         from opentelemetry.instrumentation.uno_jobs.logs import LogBridge  # noqa: PLC0415
         from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder  # noqa: PLC0415
+        from opentelemetry.instrumentation.uno_jobs.running_managers import (  # noqa: PLC0415
+            RunningManagers,
+        )
         from opentelemetry.instrumentation.uno_jobs.span_loss import DroppedSpans  # noqa: PLC0415
 
         from uno.jobs.monitoring import semconv  # noqa: PLC0415
@@ -116,13 +119,13 @@ class UnoJobsInstrumentor(BaseInstrumentor):
         metrics = JobMetrics(meter_provider=kwargs.get("meter_provider"))
         set_default_job_metrics(metrics)
         recorder = JobRecorder(tracer, metrics, config)
-        lifecycle = ManagerLifecycle(recorder, metrics, config)
+        managers = RunningManagers(recorder, metrics, config)
         bridge = LogBridge.install(kwargs.get("logger_provider")) if config.bridge_logs else None
         dropped = DroppedSpans(kwargs.get("tracer_provider"))
         metrics.metrics_manager.observable_counter(semconv.TELEMETRY_DROPPED_SPANS,
                                                    self._read_dropped_spans)
-        self._installed = _Installed(recorder, lifecycle, bridge,
-                                     wrappers.install(recorder, lifecycle), dropped)
+        self._installed = _Installed(recorder, managers, bridge,
+                                     wrappers.install(recorder, managers), dropped)
 
     def _read_dropped_spans(self) -> list[tuple[int, dict[str, str]]]:
         # bound to this singleton, not to one DroppedSpans: an SDK meter keeps the
@@ -139,7 +142,7 @@ class UnoJobsInstrumentor(BaseInstrumentor):
         if installed is None:
             return
         wrappers.uninstall(installed.wrapped)
-        installed.lifecycle.close()
+        installed.managers.close()
         installed.recorder.in_flight.close()
         installed.dropped_spans.close()
         if installed.log_bridge is not None:

@@ -18,10 +18,11 @@ import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from datetime import timedelta
 from typing import Any
 
 from opentelemetry.instrumentation.uno_jobs import environment_variables as env
+
+from uno.core.timeutil import to_seconds
 
 _log = logging.getLogger(__name__)
 
@@ -47,8 +48,8 @@ class UnoJobsConfig:
     semconv_opt_in: str = OPT_IN_DEFAULT  # from OTEL_SEMCONV_STABILITY_OPT_IN only
 
     @property
-    def seed_metrics(self) -> bool:
-        """Record the seed's metrics (all but ``messaging``)."""
+    def uno_metrics(self) -> bool:
+        """Record the uno metrics (`uno_jobs.*`) (all but ``messaging``)."""
         return self.semconv_opt_in != OPT_IN_MESSAGING
 
     @property
@@ -100,15 +101,8 @@ def _bool(raw: Any) -> bool:
 
 
 def _seconds(raw: Any) -> float:
-    if isinstance(raw, timedelta):
-        value = raw.total_seconds()
-    elif isinstance(raw, bool):
-        raise ValueError("expected seconds")
-    else:
-        value = float(raw)
-    if not value > 0 or value == float("inf"):
-        raise ValueError("expected a positive number of seconds")
-    return value
+    """Seconds from an option value or environment text (``"30"``)."""
+    return to_seconds(float(raw) if isinstance(raw, str) else raw, "seconds", positive=True)
 
 
 def _max_length(raw: Any) -> int:

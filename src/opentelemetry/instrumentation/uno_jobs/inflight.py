@@ -24,13 +24,16 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.trace import Span, StatusCode
 
 from uno.jobs.errors import JobStalledError
 from uno.jobs.monitoring import semconv as sc
+
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
 
 ABANDONED_ERROR = JobStalledError.__name__
 ABANDONED_MEMORY = 1024
@@ -131,7 +134,7 @@ class InFlight:
             del self._abandoned[job_id]
             return True
 
-    def end_for_manager(self, manager: Any) -> int:
+    def end_for_manager(self, manager: JobManager) -> int:
         left = [(job_id, attempt) for job_id, attempt in self._items()
                 if attempt.manager is not None and attempt.manager() is manager]
         return self._end(left, "the job manager stopped before the job finished")

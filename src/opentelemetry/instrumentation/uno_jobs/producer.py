@@ -1,6 +1,6 @@
 """``EnqueueRecorder``: the PRODUCER span of ``JobManager.enqueue`` and its
 metrics (``job_enqueued``, or the messaging ``sent.messages`` and operation
-duration: ``LifecycleMetrics``); the trace context goes into a copy of the metadata.
+duration: ``JobEventMetrics``); the trace context goes into a copy of the metadata.
 
     call = producer.start(manager, args, kwargs)   # span current, metadata injected
     result = await enqueue(*call.args, **call.kwargs)
@@ -12,6 +12,7 @@ each scheduled run is a trace of its own.
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,18 +29,19 @@ from opentelemetry.instrumentation.uno_jobs.attributes import (
     span_name,
 )
 from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
-from opentelemetry.instrumentation.uno_jobs.lifecycle_metrics import LifecycleMetrics
+from opentelemetry.instrumentation.uno_jobs.job_event_metrics import JobEventMetrics
 from opentelemetry.instrumentation.uno_jobs.propagation import inject
 from opentelemetry.instrumentation.uno_jobs.utils import priority_name
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
 
-from uno.jobs.job import Priority
+from uno.jobs.manager import JobManager
 from uno.jobs.monitoring import semconv as sc
 
 SCHEDULE_METADATA_KEY = "schedule"  # set by uno.jobs.scheduler on the jobs it creates
 ENQUEUE_REJECTED = "enqueue_rejected"  # error.type of an enqueue answered with a failed Result
-# JobManager.enqueue(task_name, args, kwargs, queue_name, priority, ..., metadata=10th, ...)
-_TASK, _ARGS, _KWARGS, _QUEUE, _PRIORITY, _METADATA = 0, 1, 2, 3, 4, 10
+_ENQUEUE = inspect.signature(JobManager.enqueue)
+# the call's arguments are read by name, whatever their order or style
+ENQUEUE_SIGNATURE = _ENQUEUE.replace(parameters=list(_ENQUEUE.parameters.values())[1:])
 
 
 @dataclass(slots=True)
@@ -55,22 +57,26 @@ class EnqueueCall:
 
 
 class EnqueueRecorder:
-    def __init__(self, tracer: Tracer, metrics: LifecycleMetrics, config: UnoJobsConfig,
+    def __init__(self, tracer: Tracer, metrics: JobEventMetrics, config: UnoJobsConfig,
                  attributes: SpanAttributes) -> None:
         self.tracer = tracer
         self.metrics = metrics
         self.config = config
         self._attributes = attributes
 
-    def start(self, manager: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+    def start(self, manager: JobManager, args: tuple[Any, ...], kwargs: dict[str, Any]
               ) -> EnqueueCall:
-        task = str(_arg(args, kwargs, _TASK, "task_name"))
-        queue = _arg(args, kwargs, _QUEUE, "queue_name")
+        try:
+            call = ENQUEUE_SIGNATURE.bind_partial(*args, **kwargs)
+        except TypeError:  # enqueue raises it itself; the span records it
+            call = None
+        task = str(_arg(call, "task_name"))
+        queue = _arg(call, "queue_name")
         if queue is None:
             definition = manager.get_task(task)
             queue = definition.queue if definition is not None else ""
-        priority = priority_name(_arg(args, kwargs, _PRIORITY, "priority", Priority.NORMAL))
-        metadata = _arg(args, kwargs, _METADATA, "metadata")
+        priority = priority_name(_arg(call, "priority"))
+        metadata = _arg(call, "metadata")
         scheduled = _is_mapping(metadata) and SCHEDULE_METADATA_KEY in metadata
         parent = Context() if scheduled else None  # each scheduled run: a trace of its own
         attributes = self._attributes.producer(str(queue), task, priority)
@@ -80,13 +86,12 @@ class EnqueueRecorder:
                                       kind=SpanKind.PRODUCER, attributes=attributes)
         try:
             if self.config.capture_args and span.is_recording():
-                job_args = _arg(args, kwargs, _ARGS, "args")
-                capture(span, sc.SPAN_ARGS, "args", job_args, self.config)
-                capture(span, sc.SPAN_KWARGS, "kwargs", _arg(args, kwargs, _KWARGS, "kwargs"),
-                        self.config)
+                capture(span, sc.SPAN_ARGS, "args", _arg(call, "args"), self.config)
+                capture(span, sc.SPAN_KWARGS, "kwargs", _arg(call, "kwargs"), self.config)
             current = trace.set_span_in_context(span, parent)
-            if metadata is None or _is_mapping(metadata):  # else enqueue rejects it
-                args, kwargs = _with_metadata(args, kwargs, inject(metadata, current))
+            if call is not None and (metadata is None or _is_mapping(metadata)):
+                call.arguments["metadata"] = inject(metadata, current)  # else enqueue rejects it
+                args, kwargs = call.args, call.kwargs
         except BaseException:
             span.end()  # the wrapper then runs enqueue without telemetry
             raise
@@ -123,16 +128,12 @@ class EnqueueRecorder:
                               time.perf_counter() - call.started, error_type)
 
 
-def _arg(args: tuple[Any, ...], kwargs: dict[str, Any], index: int, name: str,
-         default: Any = None) -> Any:
-    return args[index] if len(args) > index else kwargs.get(name, default)
-
-
-def _with_metadata(args: tuple[Any, ...], kwargs: dict[str, Any], metadata: dict[str, Any]
-                   ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    if len(args) > _METADATA:
-        return (*args[:_METADATA], metadata, *args[_METADATA + 1:]), kwargs
-    return args, {**kwargs, "metadata": metadata}
+def _arg(call: inspect.BoundArguments | None, name: str) -> Any:
+    """The argument ``name`` of an ``enqueue`` call, or its default."""
+    if call is not None and name in call.arguments:
+        return call.arguments[name]
+    default = ENQUEUE_SIGNATURE.parameters[name].default
+    return None if default is inspect.Parameter.empty else default
 
 
 def _is_mapping(value: Any) -> bool:

@@ -8,8 +8,8 @@ only call into it (start before the wrapped call, stop or fail after).
     finish = recorder.begin_finish(job)    # complete_job (fail_job: begin_fail)
     recorder.completed(finish, job, result)  # or recorder.failed(finish, job, exc)
 
-Metrics go through the one ``JobMetrics`` of the instrumentation (the seed's
-and/or the messaging ones via ``LifecycleMetrics``), recorded while the span is
+Metrics go through the one ``JobMetrics`` of the instrumentation (the uno ones
+and/or the messaging ones via ``JobEventMetrics``), recorded while the span is
 current so histogram points carry it as an exemplar; span attributes through
 ``SpanAttributes``; the attempts in flight live in ``InFlight``; each attempt
 links to the previous one (``retry_chain``).
@@ -21,8 +21,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry import trace
@@ -36,7 +35,7 @@ from opentelemetry.instrumentation.uno_jobs.attributes import (
 )
 from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
 from opentelemetry.instrumentation.uno_jobs.inflight import Attempt, InFlight, current_task_ref
-from opentelemetry.instrumentation.uno_jobs.lifecycle_metrics import LifecycleMetrics
+from opentelemetry.instrumentation.uno_jobs.job_event_metrics import JobEventMetrics
 from opentelemetry.instrumentation.uno_jobs.producer import EnqueueRecorder
 from opentelemetry.instrumentation.uno_jobs.propagation import extract
 from opentelemetry.instrumentation.uno_jobs.retry_chain import (
@@ -51,7 +50,9 @@ from uno.jobs.job import Job, JobStatus, utcnow
 from uno.jobs.monitoring import semconv as sc
 from uno.jobs.monitoring.job_metrics import JobMetrics
 
-DEFAULT_STALL_TIMEOUT = 1800.0
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
+
 
 
 @dataclass(slots=True)
@@ -72,12 +73,12 @@ class JobRecorder:
         self.config = config
         self.in_flight = InFlight(self.stall_timeout)
         self._attributes = SpanAttributes(config.semconv_mode)
-        self.lifecycle_metrics = LifecycleMetrics(metrics, config)
-        self.producer = EnqueueRecorder(tracer, self.lifecycle_metrics, config, self._attributes)
+        self.job_event_metrics = JobEventMetrics(metrics, config)
+        self.producer = EnqueueRecorder(tracer, self.job_event_metrics, config, self._attributes)
 
     # --- attempts: the consumer span ---
 
-    def start_attempt(self, manager: Any, job: Job, worker: Any,
+    def start_attempt(self, manager: JobManager | None, job: Job, worker: object,
                       start_time: int | None = None) -> Attempt:
         """Start the attempt's span (parent from the job's metadata, never the
         current context; linked to the previous attempt's) and make it current here."""
@@ -110,7 +111,7 @@ class JobRecorder:
         return attempt
 
     def attempt_started(self, attempt: Attempt, job: Job) -> None:
-        self.lifecycle_metrics.started(attempt.queue, attempt.task, attempt.worker)
+        self.job_event_metrics.started(attempt.queue, attempt.task, attempt.worker)
         if job.started_at is not None:
             wait = (job.started_at - job.due_at).total_seconds()
             self.metrics.record_wait_time(attempt.queue, attempt.task, wait, attempt.priority)
@@ -165,7 +166,7 @@ class JobRecorder:
 
     def completed(self, finish: Finish, job: Job, result: Any) -> None:
         try:  # metrics first, inside the span: exemplars point at it
-            self.lifecycle_metrics.processed(finish.queue, finish.task, finish.worker,
+            self.job_event_metrics.processed(finish.queue, finish.task, finish.worker,
                                              self._run_time(finish, job), None)
         finally:
             self._close(finish, self._result_capture(result) if self.config.capture_args
@@ -173,7 +174,7 @@ class JobRecorder:
 
     def failed(self, finish: Finish, job: Job, exc: BaseException) -> None:
         try:
-            self.lifecycle_metrics.processed(finish.queue, finish.task, finish.worker,
+            self.job_event_metrics.processed(finish.queue, finish.task, finish.worker,
                                              self._run_time(finish, job), exc)
             if job.status is JobStatus.RETRYING:
                 self.metrics.record_job_retry(finish.queue, finish.task)
@@ -198,11 +199,10 @@ class JobRecorder:
 
     # --- helpers ---
 
-    def stall_timeout(self, manager: Any) -> float:
+    def stall_timeout(self, manager: JobManager) -> float:
         if self.config.stall_timeout is not None:
             return self.config.stall_timeout
-        stall = getattr(manager, "stall_timeout", None)
-        return stall.total_seconds() if isinstance(stall, timedelta) else DEFAULT_STALL_TIMEOUT
+        return manager.stall_timeout.total_seconds()
 
     @staticmethod
     def _run_time(finish: Finish, job: Job) -> float | None:

@@ -1,24 +1,27 @@
 """The wrappers of ``JobManager`` methods: each checks that instrumentation is
-enabled, calls into the recorder (or the per-manager lifecycle) around the
+enabled, calls into the recorder (or the per-manager background work) around the
 wrapped call, and returns what the wrapped call returned. Errors of the
 instrumentation are reported, never raised into the runtime; errors of the
 runtime are re-raised untouched.
 
-    names = install(recorder, lifecycle)   # wraps every method of the table
+    names = install(recorder, managers)   # wraps every method of the table
     uninstall(names)                       # unwraps them
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
-from opentelemetry.instrumentation.uno_jobs.lifecycle import ManagerLifecycle
 from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder
+from opentelemetry.instrumentation.uno_jobs.running_managers import RunningManagers
 from opentelemetry.instrumentation.uno_jobs.utils import guarded, report_error
 from opentelemetry.instrumentation.utils import is_instrumentation_enabled, unwrap
 from wrapt import wrap_function_wrapper
+
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
 
 MODULE, CLASS = "uno.jobs.manager", "JobManager"
 Wrapper = Callable[[Callable[..., Awaitable[Any]], Any, tuple[Any, ...], dict[str, Any]],
@@ -33,7 +36,7 @@ def _second(args: tuple[Any, ...], kwargs: dict[str, Any], name: str) -> Any:
     return args[1] if len(args) > 1 else kwargs.get(name)
 
 
-async def _read_job(kind: str, manager: Any, job_id: Any) -> Any:
+async def _read_job(kind: str, manager: JobManager, job_id: Any) -> Any:
     try:
         return await manager.storage.get(job_id)
     except Exception as exc:
@@ -48,7 +51,7 @@ async def _guarded_async(kind: str, awaitable: Awaitable[Any]) -> None:
         report_error(kind, exc)
 
 
-def make_wrappers(recorder: JobRecorder, lifecycle: ManagerLifecycle) -> dict[str, Wrapper]:
+def make_wrappers(recorder: JobRecorder, managers: RunningManagers) -> dict[str, Wrapper]:
     """``JobManager`` method name -> wrapper."""
 
     async def enqueue(wrapped, instance, args, kwargs):
@@ -74,8 +77,8 @@ def make_wrappers(recorder: JobRecorder, lifecycle: ManagerLifecycle) -> dict[st
         if not is_instrumentation_enabled():
             return await wrapped(*args, **kwargs)
         job = _job(args, kwargs)
-        if not lifecycle.is_tracking(instance):  # not started, or started before instrument()
-            guarded("start_job (adopt)", lifecycle.adopt, instance)
+        if not managers.is_tracking(instance):  # not started, or started before instrument()
+            guarded("start_job (adopt)", managers.adopt, instance)
         try:
             attempt = recorder.start_attempt(instance, job, _second(args, kwargs, "worker_name"))
         except Exception as exc:
@@ -143,15 +146,15 @@ def make_wrappers(recorder: JobRecorder, lifecycle: ManagerLifecycle) -> dict[st
         if not is_instrumentation_enabled():
             return await wrapped(*args, **kwargs)
         result = await wrapped(*args, **kwargs)
-        await _guarded_async("start", lifecycle.started(instance))
+        await _guarded_async("start", managers.started(instance))
         return result
 
     async def stop(wrapped, instance, args, kwargs):
         if not is_instrumentation_enabled():
             return await wrapped(*args, **kwargs)
-        await _guarded_async("stop", lifecycle.stopping(instance))
+        await _guarded_async("stop", managers.stopping(instance))
         result = await wrapped(*args, **kwargs)
-        guarded("stop", lifecycle.stopped, instance)
+        guarded("stop", managers.stopped, instance)
         guarded("stop", recorder.in_flight.end_for_manager, instance)
         return result
 
@@ -167,10 +170,10 @@ def make_wrappers(recorder: JobRecorder, lifecycle: ManagerLifecycle) -> dict[st
     }
 
 
-def install(recorder: JobRecorder, lifecycle: ManagerLifecycle) -> list[str]:
+def install(recorder: JobRecorder, managers: RunningManagers) -> list[str]:
     """Wrap every method of the table; the names wrapped, for ``uninstall``."""
     installed = []
-    for name, wrapper in make_wrappers(recorder, lifecycle).items():
+    for name, wrapper in make_wrappers(recorder, managers).items():
         wrap_function_wrapper(MODULE, f"{CLASS}.{name}", wrapper)
         installed.append(name)
     return installed

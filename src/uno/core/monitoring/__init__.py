@@ -4,7 +4,9 @@ view, health-check types, the Prometheus text export and alerting.
     from uno.core.monitoring import AlertManager, HealthStatus, PrometheusMetricsExporter
 
 Names load on first use (PEP 562), so importing one submodule never drags in
-the others (and no import cycle with ``uno.jobs.monitoring`` can form).
+the others. Core never imports ``uno.jobs``: metric specs are core types
+(``spec``), and the default metrics come from a registered provider
+(``default_metrics``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,11 @@ _EXPORTS = {
     "worst": "health",
     "LocalView": "local_view",
     "MetricsManager": "instruments",
-    "PrometheusMetricsExporter": "metrics",
+    "InstrumentKind": "spec",
+    "MetricSpec": "spec",
+    "default_metrics": "default_metrics",
+    "register_default_metrics": "default_metrics",
+    "PrometheusMetricsExporter": "prometheus",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -26,17 +26,17 @@ answers False); a callback that raises is logged.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from uno.jobs.monitoring.job_metrics import JobMetrics
+from uno.core.background import cancel_and_wait
+from uno.core.monitoring.default_metrics import DefaultMetrics, default_metrics
+from uno.core.timeutil import to_seconds
 
 Condition = Callable[[], "bool | Awaitable[bool]"]
 AlertCallback = Callable[["Alert"], "Any"]
@@ -76,12 +76,8 @@ def _callbacks(value: AlertCallback | list[AlertCallback] | None) -> list[AlertC
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def _seconds(interval: timedelta | float) -> float:
-    return interval.total_seconds() if isinstance(interval, timedelta) else float(interval)
-
-
 class AlertManager:
-    def __init__(self, metrics: JobMetrics | None = None, logger: logging.Logger | None = None,
+    def __init__(self, metrics: DefaultMetrics | None = None, logger: logging.Logger | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._metrics = metrics
         self.logger = logger or logging.getLogger("uno.jobs.alerts")
@@ -91,11 +87,9 @@ class AlertManager:
         self._task: asyncio.Task[None] | None = None
 
     @property
-    def metrics(self) -> JobMetrics:
+    def metrics(self) -> DefaultMetrics:
         if self._metrics is None:
-            from uno.jobs.monitoring.job_metrics import default_job_metrics  # noqa: PLC0415
-
-            self._metrics = default_job_metrics()
+            self._metrics = default_metrics()
         return self._metrics
 
     @property
@@ -148,18 +142,13 @@ class AlertManager:
         """Evaluate at once, then every ``interval`` in a background task."""
         if self._task is not None and not self._task.done():
             return
-        seconds = _seconds(interval)
-        if seconds <= 0:
-            raise ValueError(f"interval must be positive, got {interval!r}")
+        seconds = to_seconds(interval, "interval", positive=True)
         await self.evaluate()
         self._task = asyncio.create_task(self._loop(seconds), name="uno-jobs-alerts")
 
     async def stop_monitoring(self) -> None:
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
 
     async def _loop(self, seconds: float) -> None:
         while True:
@@ -191,7 +180,8 @@ class AlertManager:
         now = self._clock()
         if alert.pending_since is None:
             alert.pending_since = now
-        if alert.for_duration is None or now - alert.pending_since >= _seconds(alert.for_duration):
+        held = now - alert.pending_since
+        if alert.for_duration is None or held >= to_seconds(alert.for_duration, "for_duration"):
             await self._fire(alert)
 
     async def _fire(self, alert: Alert) -> None:

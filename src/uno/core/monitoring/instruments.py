@@ -16,29 +16,32 @@ from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
 
 from uno.core.monitoring.local_view import GaugeReader, LocalView, MetricView, freeze
-from uno.jobs.monitoring.semconv import DEFAULT_NAMESPACE, InstrumentKind, MetricSpec
+from uno.core.monitoring.spec import DEFAULT_NAMESPACE, InstrumentKind, MetricSpec
 
 SCOPE_NAME = "uno.jobs.monitoring"
 SCOPE_VERSION = "0.1.0"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
 
 
-class Counter:
+class _Mirrored:
+    """An OpenTelemetry instrument and its series in the local view."""
+
     __slots__ = ("_otel", "_view", "_local")
 
     def __init__(self, otel: Any, view: MetricView, local: LocalView) -> None:
         self._otel, self._view, self._local = otel, view, local
+
+
+class Counter(_Mirrored):
+    __slots__ = ()
 
     def add(self, value: float, attributes: dict[str, str]) -> None:
         self._otel.add(value, attributes)
         self._local.add(self._view, value, freeze(attributes))
 
 
-class Histogram:
-    __slots__ = ("_otel", "_view", "_local")
-
-    def __init__(self, otel: Any, view: MetricView, local: LocalView) -> None:
-        self._otel, self._view, self._local = otel, view, local
+class Histogram(_Mirrored):
+    __slots__ = ()
 
     def record(self, value: float, attributes: dict[str, str]) -> None:
         self._otel.record(value, attributes)

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from uno.jobs.monitoring.semconv import MetricSpec
+from uno.core.monitoring.spec import MetricSpec
 
 Attributes = tuple[tuple[str, str], ...]
 GaugeReader = Callable[[], Iterable[tuple[float, dict[str, str]]]]

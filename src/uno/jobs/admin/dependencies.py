@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 
-from uno.core.monitoring.metrics import PrometheusMetricsExporter
+from uno.core.monitoring.prometheus import PrometheusMetricsExporter
 from uno.jobs.monitoring.health import JobSystemHealthChecker, running_checker_for
 from uno.jobs.monitoring.job_metrics import JobMetrics, default_job_metrics
 

@@ -10,7 +10,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from uno.jobs.job import Job, JobStatus
+from uno.jobs.job import Job
+from uno.jobs.queue_counts import StoreCounts, queue_counts
 
 _TIMES = ("created_at", "scheduled_at", "started_at", "completed_at", "updated_at")
 
@@ -35,17 +36,11 @@ def job_view(job: Job) -> dict[str, Any]:
     return view
 
 
-def queue_views(names: Iterable[str], counts: dict[tuple[str, JobStatus], int],
+def queue_views(names: Iterable[str], counts: StoreCounts,
                 paused: set[str]) -> dict[str, dict[str, Any]]:
-    views = {}
-    for queue in sorted(set(names) | {q for q, _s in counts}):
-        by_status = {s.value: counts.get((queue, s), 0) for s in JobStatus}
-        views[queue] = {
-            "waiting": by_status["pending"] + by_status["retrying"],
-            "paused": queue in paused,
-            "by_status": by_status,
-        }
-    return views
+    return {queue: {"waiting": view.waiting, "paused": queue in paused,
+                    "by_status": view.by_value()}
+            for queue, view in queue_counts(counts, names).items()}
 
 
 def _number(value: float) -> float | str:

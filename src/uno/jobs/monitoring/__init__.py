@@ -7,8 +7,8 @@
     health_checker = JobSystemHealthChecker(job_manager, metrics=metrics)
     await collector.start(); await health_checker.start()
 
-Names load on first use (PEP 562): ``import uno.jobs.monitoring.semconv`` stays
-free of OpenTelemetry, and no import cycle with ``uno.core.monitoring`` forms.
+Names load on first use (PEP 562): ``import uno.jobs.monitoring.semconv`` loads
+only the semantic-convention constants, not the OpenTelemetry API or SDK.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ _EXPORTS = {
     "default_job_metrics": "job_metrics",
     "set_default_job_metrics": "job_metrics",
     "JobMetricsCollector": "collector",
-    "HealthTelemetry": "health_telemetry",
-    "JobQueueHealthCheck": "health_checks",
-    "SchedulerHealthCheck": "health_checks",
-    "WorkerHealthCheck": "health_checks",
+    "HealthTelemetry": "check_telemetry",
+    "JobQueueHealthCheck": "checks",
+    "SchedulerHealthCheck": "checks",
+    "WorkerHealthCheck": "checks",
     "JobSystemHealthChecker": "health",
     "QueueThresholds": "health",
     "running_checker_for": "health",

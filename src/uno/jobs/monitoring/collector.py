@@ -48,13 +48,14 @@ the previous values stay (queue values until their lease runs out).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
+from uno.core.background import cancel_and_wait
+from uno.core.timeutil import to_seconds
 from uno.jobs.job import utcnow
 from uno.jobs.monitoring import semconv as sc
 from uno.jobs.monitoring.gauge_values import (
@@ -66,26 +67,25 @@ from uno.jobs.monitoring.gauge_values import (
 )
 from uno.jobs.monitoring.job_metrics import GaugeValues, JobMetrics, default_job_metrics
 
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
+    from uno.jobs.storage.base import JobStorage
+
 QUEUE_GAUGES_LEASE = "uno_jobs.queue_gauges"
 MIN_LEASE_TTL = 5.0
 _QUEUE_GAUGES = (sc.QUEUE_LENGTH, sc.QUEUE_OLDEST_JOB_AGE)
 
 
-def _seconds(value: timedelta | float) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class JobMetricsCollector:
-    def __init__(self, job_manager: Any, metrics: JobMetrics | None = None,
+    def __init__(self, job_manager: JobManager, metrics: JobMetrics | None = None,
                  collection_interval: timedelta | float = timedelta(seconds=15),
                  logger: logging.Logger | None = None, *,
                  exclusive_queue_gauges: bool = True,
                  lease_ttl: timedelta | float | None = None,
                  holder_id: str | None = None) -> None:
-        seconds = _seconds(collection_interval)
-        if seconds <= 0:
-            raise ValueError(f"collection_interval must be positive, got {collection_interval!r}")
-        ttl = max(3 * seconds, MIN_LEASE_TTL) if lease_ttl is None else _seconds(lease_ttl)
+        seconds = to_seconds(collection_interval, "collection_interval", positive=True)
+        ttl = (max(3 * seconds, MIN_LEASE_TTL) if lease_ttl is None
+               else to_seconds(lease_ttl, "lease_ttl", positive=True))
         if ttl <= seconds:
             raise ValueError(f"lease_ttl must exceed collection_interval, got {lease_ttl!r}")
         self.job_manager = job_manager
@@ -118,8 +118,8 @@ class JobMetricsCollector:
         queue_values: tuple[GaugeValues, GaugeValues] = ({}, {})  # when another process reports
         try:
             manager = self.job_manager
-            workers = list(getattr(manager, "workers", None) or ())
-            lag, missed = scheduler_values(getattr(manager, "scheduler", None))
+            workers = list(manager.workers)
+            lag, missed = scheduler_values(manager.scheduler)
             if await self._hold_lease(manager.storage, now):
                 queue_values = await self._queue_values(manager, now)
         except Exception as exc:
@@ -136,7 +136,7 @@ class JobMetricsCollector:
         self.metrics.replace_gauge(sc.SCHEDULER_MISSED_RUNS, missed)
         return True
 
-    async def _hold_lease(self, storage: Any, now: datetime) -> bool:
+    async def _hold_lease(self, storage: JobStorage, now: datetime) -> bool:
         """Whether this collector reports the queue gauges now (taking or
         renewing the store's lease when they are exclusive)."""
         if not self.exclusive_queue_gauges:
@@ -150,7 +150,7 @@ class JobMetricsCollector:
         return held
 
     @staticmethod
-    async def _queue_values(manager: Any, now: datetime) -> tuple[GaugeValues, GaugeValues]:
+    async def _queue_values(manager: JobManager, now: datetime) -> tuple[GaugeValues, GaugeValues]:
         counts = await manager.storage.count_by_queue_and_status()
         oldest = await manager.storage.oldest_waiting_due_at(now)
         queues = await manager.get_queue_names()
@@ -170,10 +170,7 @@ class JobMetricsCollector:
         (which would grow with no one refreshing them) are dropped, and so are
         exclusive queue gauges, whose lease goes back to the store at once."""
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         self.metrics.replace_gauge(sc.WORKER_HEARTBEAT_AGE, {})
         self.metrics.replace_gauge(sc.QUEUE_OLDEST_JOB_AGE, {})
         if self.exclusive_queue_gauges and self.holds_queue_lease:

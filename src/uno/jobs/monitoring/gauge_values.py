@@ -12,26 +12,28 @@ it collects, so they keep growing between (or without) refreshes.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
-from uno.jobs.job import JobStatus
 from uno.jobs.monitoring import semconv as sc
 from uno.jobs.monitoring.job_metrics import GaugeValues, Since
+
+if TYPE_CHECKING:
+    from uno.jobs.protocols import Scheduler, Worker
+from uno.jobs.queue_counts import StoreCounts, queue_counts
 
 
 def _key(**attributes: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(attributes.items()))
 
 
-def queue_length_values(queues: set[str], counts: dict[tuple[str, JobStatus], int]
-                        ) -> GaugeValues:
+def queue_length_values(queues: set[str], counts: StoreCounts) -> GaugeValues:
     """Every queue x every status (zeros included), from storage counts."""
-    names = set(queues) | {queue for queue, _status in counts}
     return {
-        _key(**{sc.ATTR_QUEUE: queue, sc.ATTR_STATUS: status.value}):
-            float(counts.get((queue, status), 0))
-        for queue in names for status in JobStatus
+        _key(**{sc.ATTR_QUEUE: queue, sc.ATTR_STATUS: status.value}): float(count)
+        for queue, view in queue_counts(counts, queues).items()
+        for status, count in view.by_status.items()
     }
 
 
@@ -44,44 +46,42 @@ def oldest_job_age_values(queues: set[str], oldest_due: dict[str, datetime]) -> 
     }
 
 
-def worker_slot_values(workers: list[Any]) -> tuple[GaugeValues, GaugeValues]:
+def worker_slot_values(workers: Sequence[Worker]) -> tuple[GaugeValues, GaugeValues]:
     """(busy slots, idle slots) by worker type."""
     busy: defaultdict[str, float] = defaultdict(float)
     idle: defaultdict[str, float] = defaultdict(float)
     for worker in workers:
-        worker_type = getattr(worker, "worker_type", type(worker).__name__)
-        active = float(getattr(worker, "active_jobs", 0))
+        worker_type, active = worker.worker_type, float(worker.active_jobs)
         busy[worker_type] += active
         idle[worker_type] += 0.0
-        if getattr(worker, "running", False):
-            idle[worker_type] += max(0.0, getattr(worker, "concurrency", 0) - active)
+        if worker.running:
+            idle[worker_type] += max(0.0, worker.concurrency - active)
     return ({_key(**{sc.ATTR_WORKER_TYPE: t}): v for t, v in busy.items()},
             {_key(**{sc.ATTR_WORKER_TYPE: t}): v for t, v in idle.items()})
 
 
-def heartbeat_age_values(workers: list[Any]) -> GaugeValues:
+def heartbeat_age_values(workers: Sequence[Worker]) -> GaugeValues:
     """Running workers: the age of their last heartbeat (``last_heartbeat``, or
     ``last_activity`` for workers without one). Stopped workers have no series."""
     values: GaugeValues = {}
     for worker in workers:
-        beat = getattr(worker, "last_heartbeat", None) or getattr(worker, "last_activity", None)
-        if getattr(worker, "running", False) and isinstance(beat, datetime):
-            name = str(getattr(worker, "name", type(worker).__name__))
-            values[_key(**{sc.ATTR_WORKER: name})] = Since(beat.timestamp())
+        beat = worker.last_heartbeat or worker.last_activity
+        if worker.running and beat is not None:
+            values[_key(**{sc.ATTR_WORKER: str(worker.name)})] = Since(beat.timestamp())
     return values
 
 
-def scheduler_values(scheduler: Any) -> tuple[GaugeValues, GaugeValues]:
+def scheduler_values(scheduler: Scheduler | None) -> tuple[GaugeValues, GaugeValues]:
     """(lag of the last run, cumulative missed runs) by schedule, for a running
     scheduler; nothing for a stopped or absent one."""
-    if scheduler is None or not getattr(scheduler, "running", False):
+    if scheduler is None or not scheduler.running:
         return {}, {}
     lag: GaugeValues = {}
     missed: GaugeValues = {}
-    for name, entry in dict(getattr(scheduler, "schedules", None) or {}).items():
+    for name, entry in dict(scheduler.schedules).items():
         key = _key(**{sc.ATTR_SCHEDULE: str(name)})
-        lag[key] = max(0.0, float(getattr(entry, "last_lag", 0.0)))
-        missed[key] = float(getattr(entry, "missed_runs", 0))
+        lag[key] = max(0.0, float(entry.last_lag))
+        missed[key] = float(entry.missed_runs)
     return lag, missed
 
 

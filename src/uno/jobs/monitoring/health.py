@@ -13,24 +13,24 @@ Checks for the manager's queues, workers and scheduler are added by themselves,
 on every evaluation (so a queue that appears later gets its check);
 ``add_health_check`` adds your own. A check that raises or times out counts as
 unhealthy with its error. Each evaluation sets ``uno_jobs.health {check, status}``
-and logs status changes on ``uno.jobs.health`` (see ``health_telemetry``).
+and logs status changes on ``uno.jobs.health`` (see ``check_telemetry``).
 
 ``get_system_health()`` answers a ``HealthQuery``: awaiting it evaluates now;
 reading ``.status`` on it without awaiting gives the latest evaluation, which
-keeps the seed's alert condition
+keeps the documented alert condition
 ``lambda: health_checker.get_system_health().status != "healthy"`` working.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import weakref
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from uno.core.background import cancel_and_wait
 from uno.core.monitoring.health import (
     HealthCheck,
     HealthCheckResult,
@@ -38,14 +38,16 @@ from uno.core.monitoring.health import (
     HealthStatus,
     SystemHealth,
 )
-from uno.jobs.monitoring.health_checks import (
+from uno.core.timeutil import to_seconds
+from uno.jobs.monitoring.check_telemetry import HealthTelemetry
+from uno.jobs.monitoring.checks import (
     JobQueueHealthCheck,
     SchedulerHealthCheck,
     WorkerHealthCheck,
 )
-from uno.jobs.monitoring.health_telemetry import HealthTelemetry
 
 if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
     from uno.jobs.monitoring.job_metrics import JobMetrics
 
 _running: weakref.WeakKeyDictionary[Any, JobSystemHealthChecker] = weakref.WeakKeyDictionary()
@@ -60,20 +62,18 @@ class QueueThresholds:
     alert_on_stalled_jobs: bool = True
 
 
-def running_checker_for(job_manager: Any) -> JobSystemHealthChecker | None:
+def running_checker_for(job_manager: JobManager) -> JobSystemHealthChecker | None:
     """The started checker of ``job_manager`` (the plugin's, under zero code), if any."""
     return _running.get(job_manager)
 
 
 class JobSystemHealthChecker:
-    def __init__(self, job_manager: Any, check_interval: timedelta | float = timedelta(minutes=1),
+    def __init__(self, job_manager: JobManager,
+                 check_interval: timedelta | float = timedelta(minutes=1),
                  metrics: JobMetrics | None = None, logger: logging.Logger | None = None, *,
                  queue_thresholds: QueueThresholds | None = None,
                  check_timeout: float = 10.0) -> None:
-        seconds = (check_interval.total_seconds() if isinstance(check_interval, timedelta)
-                   else float(check_interval))
-        if seconds <= 0:
-            raise ValueError(f"check_interval must be positive, got {check_interval!r}")
+        seconds = to_seconds(check_interval, "check_interval", positive=True)
         self.job_manager = job_manager
         self.check_interval = seconds
         self.check_timeout = check_timeout
@@ -124,9 +124,9 @@ class JobSystemHealthChecker:
     async def refresh_checks(self) -> None:
         """Add checks for queues, workers and the scheduler that have none yet."""
         manager = self.job_manager
-        for worker in getattr(manager, "workers", None) or ():
+        for worker in manager.workers:
             self._add_missing(f"worker:{worker.name}", lambda w=worker: WorkerHealthCheck(w))
-        scheduler = getattr(manager, "scheduler", None)
+        scheduler = manager.scheduler
         if scheduler is not None:
             self._add_missing(SchedulerHealthCheck.name, lambda: SchedulerHealthCheck(scheduler))
         try:
@@ -173,10 +173,7 @@ class JobSystemHealthChecker:
     async def stop(self) -> None:
         """Stop the loop and drop this checker's health series. Idempotent."""
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(task)
         if _running.get(self.job_manager) is self:
             del _running[self.job_manager]
         self.telemetry.forget_all()

@@ -1,4 +1,4 @@
-"""``JobMetrics``: the seed's record/set API over one set of OpenTelemetry
+"""``JobMetrics``: the uno record/set API over one set of OpenTelemetry
 instruments, shared by the plugin and by users who record by hand.
 
     metrics = JobMetrics()                 # global MeterProvider; local view kept
@@ -25,6 +25,7 @@ from typing import Any
 
 from opentelemetry.metrics import MeterProvider
 
+from uno.core.monitoring.default_metrics import register_default_metrics
 from uno.core.monitoring.instruments import MetricsManager
 from uno.core.monitoring.local_view import HistogramPoint
 from uno.jobs.monitoring import semconv as sc
@@ -227,3 +228,6 @@ def default_job_metrics() -> JobMetrics:
         if _default is None:
             _default = JobMetrics()
         return _default
+
+
+register_default_metrics(default_job_metrics)

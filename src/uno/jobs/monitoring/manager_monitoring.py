@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from uno.jobs.monitoring.collector import JobMetricsCollector
 from uno.jobs.monitoring.health import JobSystemHealthChecker
 from uno.jobs.monitoring.job_metrics import JobMetrics, default_job_metrics
 
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
+
 
 class ManagerMonitoring:
-    def __init__(self, job_manager: Any, metrics: JobMetrics | None = None,
+    def __init__(self, job_manager: JobManager, metrics: JobMetrics | None = None,
                  collection_interval: timedelta | float = timedelta(seconds=15),
                  health_interval: timedelta | float = timedelta(minutes=1),
                  logger: logging.Logger | None = None, *,

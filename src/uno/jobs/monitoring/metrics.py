@@ -1,4 +1,4 @@
-"""The seed's metrics API: ``JobMetrics`` and ``JobMetricsCollector``.
+"""The uno metrics API: ``JobMetrics`` and ``JobMetricsCollector``.
 
     from uno.jobs.monitoring.metrics import JobMetrics, JobMetricsCollector
 

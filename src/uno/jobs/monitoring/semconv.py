@@ -13,14 +13,18 @@ Prometheus they read ``uno_jobs_job_enqueued_total``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import Enum
 from typing import Final
 
-DEFAULT_NAMESPACE: Final = "uno_jobs"
+from opentelemetry.semconv._incubating.attributes import messaging_attributes as messaging
+from opentelemetry.semconv.attributes.error_attributes import ERROR_TYPE
+
+from uno.core.monitoring.spec import DEFAULT_NAMESPACE as DEFAULT_NAMESPACE
+from uno.core.monitoring.spec import InstrumentKind as InstrumentKind
+from uno.core.monitoring.spec import MetricSpec as MetricSpec
+
 MESSAGING_SYSTEM: Final = "uno_jobs"
 
-# --- metric attribute keys (the seed's labels; bounded values only) ---
+# --- metric attribute keys (the uno labels; bounded values only) ---
 ATTR_QUEUE: Final = "queue"
 ATTR_TASK: Final = "task"
 ATTR_PRIORITY: Final = "priority"
@@ -33,14 +37,14 @@ ATTR_ALERT: Final = "alert"
 ATTR_SEVERITY: Final = "severity"
 ATTR_SCHEDULE: Final = "schedule"
 
-# --- span attribute keys (messaging semantic conventions + ours) ---
-SPAN_MESSAGING_SYSTEM: Final = "messaging.system"
-SPAN_OPERATION_TYPE: Final = "messaging.operation.type"
-SPAN_OPERATION_NAME: Final = "messaging.operation.name"
-SPAN_DESTINATION: Final = "messaging.destination.name"
-SPAN_MESSAGE_ID: Final = "messaging.message.id"
-SPAN_CONSUMER_GROUP: Final = "messaging.consumer.group.name"
-SPAN_ERROR_TYPE: Final = "error.type"
+# --- span attribute keys: the semantic conventions' where they define one, then ours ---
+SPAN_MESSAGING_SYSTEM: Final = messaging.MESSAGING_SYSTEM
+SPAN_OPERATION_TYPE: Final = messaging.MESSAGING_OPERATION_TYPE
+SPAN_OPERATION_NAME: Final = messaging.MESSAGING_OPERATION_NAME
+SPAN_DESTINATION: Final = messaging.MESSAGING_DESTINATION_NAME
+SPAN_MESSAGE_ID: Final = messaging.MESSAGING_MESSAGE_ID
+SPAN_CONSUMER_GROUP: Final = messaging.MESSAGING_CONSUMER_GROUP_NAME
+SPAN_ERROR_TYPE: Final = ERROR_TYPE
 SPAN_TASK: Final = "uno_jobs.task.name"
 SPAN_PRIORITY: Final = "uno_jobs.job.priority"
 SPAN_RETRY_COUNT: Final = "uno_jobs.job.retry_count"
@@ -55,30 +59,6 @@ SPAN_WAIT_TIME: Final = "uno_jobs.job.wait_time"
 
 EXECUTION_TIME_BUCKETS: Final = (0.01, 0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 600.0)
 WAIT_TIME_BUCKETS: Final = EXECUTION_TIME_BUCKETS + (1800.0, 3600.0)
-
-
-class InstrumentKind(Enum):
-    COUNTER = "counter"
-    HISTOGRAM = "histogram"
-    OBSERVABLE_GAUGE = "observable_gauge"
-    OBSERVABLE_COUNTER = "observable_counter"
-
-
-@dataclass(frozen=True, slots=True)
-class MetricSpec:
-    """One metric: its short name (without namespace), kind, unit, description,
-    attribute keys and, for histograms, explicit bucket bounds."""
-
-    name: str
-    kind: InstrumentKind
-    unit: str
-    description: str
-    attributes: tuple[str, ...]
-    buckets: tuple[float, ...] | None = None
-    namespaced: bool = True  # False: a semantic-convention name, used as is
-
-    def full_name(self, namespace: str = DEFAULT_NAMESPACE) -> str:
-        return f"{namespace}.{self.name}" if namespace and self.namespaced else self.name
 
 
 _C, _H, _G = InstrumentKind.COUNTER, InstrumentKind.HISTOGRAM, InstrumentKind.OBSERVABLE_GAUGE
@@ -162,7 +142,7 @@ OBSERVABLE_COUNTERS: Final = (SCHEDULER_MISSED_RUNS,)
 ALL_METRICS: Final = COUNTERS + HISTOGRAMS + GAUGES + OBSERVABLE_COUNTERS
 
 # --- span attribute keys added by the instrumentation plugin ---
-SPAN_OPERATION_LEGACY: Final = "messaging.operation"
+SPAN_OPERATION_LEGACY: Final = messaging.MESSAGING_OPERATION
 """Pre-1.26 messaging semconv (``publish``/``process``); set in the ``legacy`` and ``dup`` modes."""
 SPAN_SCHEDULE: Final = "uno_jobs.schedule.name"
 """The schedule that created the job (scheduler producer spans)."""
@@ -202,7 +182,7 @@ MESSAGING_PROCESS_DURATION: Final = MetricSpec(
 """Histogram, ``s``: each attempt's run time, with ``error.type`` when it failed."""
 MESSAGING_METRICS: Final = (MESSAGING_CLIENT_SENT_MESSAGES, MESSAGING_CLIENT_OPERATION_DURATION,
                             MESSAGING_CLIENT_CONSUMED_MESSAGES, MESSAGING_PROCESS_DURATION)
-SEED_METRICS_REPLACED_BY_MESSAGING: Final = (JOB_ENQUEUED, JOB_STARTED, JOB_COMPLETED,
+UNO_METRICS_REPLACED_BY_MESSAGING: Final = (JOB_ENQUEUED, JOB_STARTED, JOB_COMPLETED,
                                              JOB_FAILED, EXECUTION_TIME)
 """Not recorded with ``OTEL_SEMCONV_STABILITY_OPT_IN=messaging`` (``messaging/dup``: both)."""
 

@@ -12,11 +12,11 @@ while the scheduler lagged is counted as missed; only the latest is enqueued.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from uno.core.background import cancel_and_wait
 from uno.jobs.job import utcnow
 from uno.jobs.result import Result
 from uno.jobs.scheduler.schedules import Schedule
@@ -108,11 +108,8 @@ class Scheduler:
 
     async def stop(self) -> None:
         self.running = False
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     def is_healthy(self) -> bool:
         if not self.running or self._task is None or self._task.done():
@@ -152,7 +149,7 @@ class Scheduler:
             job_id=f"schedule:{entry.name}:{due.isoformat()}", metadata={"schedule": entry.name},
         )
         if result.is_failure:
-            if "already exists" in (result.error or ""):  # another scheduler enqueued this run
+            if result.code == Result.DUPLICATE:  # another scheduler enqueued this run
                 return 0
             entry.last_error = result.error
             logger.warning("schedule %s could not enqueue: %s", entry.name, result.error)

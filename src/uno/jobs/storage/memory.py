@@ -22,10 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
+from uno.jobs.job import FINISHED_STATUSES, WAITING_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
-
-_WAITING = (JobStatus.PENDING, JobStatus.RETRYING)
 
 
 @dataclass
@@ -113,7 +111,8 @@ class InMemoryJobStorage(JobStorage):
 
     async def delete_waiting(self, queue_name: str) -> int:
         doomed = [
-            j.id for j in self._jobs.values() if j.queue_name == queue_name and j.status in _WAITING
+            j.id for j in self._jobs.values()
+            if j.queue_name == queue_name and j.status.is_waiting
         ]
         for job_id in doomed:
             self._delete(job_id)
@@ -169,9 +168,9 @@ class InMemoryJobStorage(JobStorage):
         self._counts[(job.queue_name, job.status)] += 1
         self._jobs[job.id] = job
         self._known_queues.add(job.queue_name)
-        if job.status in _WAITING and (
+        if job.status in WAITING_STATUSES and (
             old is None
-            or old.status not in _WAITING
+            or old.status not in WAITING_STATUSES
             or (old.due_at, old.priority, old.queue_name)
             != (job.due_at, job.priority, job.queue_name)
         ):
@@ -190,7 +189,7 @@ class InMemoryJobStorage(JobStorage):
         """Drop stale ``by_due`` entries once they outnumber the waiting jobs
         (amortised O(1) per push: memory stays within ~2x the waiting jobs)."""
         heap = self._heaps[queue].by_due
-        waiting = sum(self._counts[(queue, status)] for status in _WAITING)
+        waiting = sum(self._counts[(queue, status)] for status in WAITING_STATUSES)
         if len(heap) > 2 * waiting + 64:
             heap[:] = [e for e in heap if self._is_current(self._jobs.get(e[2]), queue, e[0])]
             heapq.heapify(heap)
@@ -218,7 +217,7 @@ class InMemoryJobStorage(JobStorage):
         """Whether a heap entry still describes the job as stored."""
         return (
             job is not None
-            and job.status in _WAITING
+            and job.status in WAITING_STATUSES
             and job.queue_name == queue
             and job.due_at == due_at
         )

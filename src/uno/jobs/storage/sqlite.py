@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from uno.jobs.errors import JobDecodeError
-from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
+from uno.jobs.job import FINISHED_STATUSES, WAITING_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
 
 logger = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ CREATE TABLE IF NOT EXISTS leases (
     name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at REAL NOT NULL);
 COMMIT;
 """
-_WAITING = (JobStatus.PENDING.value, JobStatus.RETRYING.value)
+_WAITING = tuple(s.value for s in WAITING_STATUSES)
 _FINISHED = tuple(sorted(s.value for s in FINISHED_STATUSES))
 _VALUE_FIELDS = ("args", "kwargs", "result", "metadata", "tags")
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit

@@ -18,14 +18,13 @@ neither claim nor keep its jobs alive (what ``worker_heartbeat_age`` reports).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from uno.core.background import cancel_and_wait
 from uno.jobs.job import utcnow
-from uno.jobs.worker.runner import run_claimed_job
 
 if TYPE_CHECKING:
     from uno.jobs.manager import JobManager
@@ -117,18 +116,14 @@ class AsyncWorker:
             return
         self.running = False
         claim_loop, heartbeat_loop = self._loops
-        claim_loop.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await claim_loop
+        await cancel_and_wait(claim_loop)
         in_flight = list(self._active.values())
         if in_flight:
             _done, late = await asyncio.wait(in_flight, timeout=self.shutdown_timeout)
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-        heartbeat_loop.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await heartbeat_loop
+        await cancel_and_wait(heartbeat_loop)
         assert self.manager is not None
         self.manager.logger.info("worker %s stopped after %d job(s)", self.name,
                                  self.jobs_processed, extra={"worker": self.name})
@@ -158,7 +153,7 @@ class AsyncWorker:
         manager = self.manager
         assert manager is not None
         try:
-            finished = await run_claimed_job(manager, job, self.name)
+            finished = await manager.run_claimed_job(job, self.name)
             self.jobs_processed += 1
             if finished.error is not None:
                 self.jobs_failed += 1

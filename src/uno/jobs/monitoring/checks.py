@@ -17,20 +17,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from uno.core.monitoring.health import HealthCheck, HealthCheckResult, HealthStatus, worst
 from uno.jobs.job import JobStatus, utcnow
+from uno.jobs.queue_counts import queue_counts
 
-_WAITING = (JobStatus.PENDING, JobStatus.RETRYING)
-_FAILED = (JobStatus.FAILED, JobStatus.TIMEOUT)
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
+    from uno.jobs.protocols import Scheduler, Worker
+
 _MAX_LISTED_JOBS = 10
 _DEFAULT_INACTIVITY = timedelta(minutes=30)
 
 
 class JobQueueHealthCheck(HealthCheck):
-    def __init__(self, job_manager: Any, queue_name: str, max_queue_length: int = 1000,
+    def __init__(self, job_manager: JobManager, queue_name: str, max_queue_length: int = 1000,
                  max_failed_jobs: int = 100, alert_on_stalled_jobs: bool = True) -> None:
         self.job_manager = job_manager
         self.queue_name = queue_name
@@ -42,17 +46,16 @@ class JobQueueHealthCheck(HealthCheck):
     async def check_health(self) -> HealthCheckResult:
         storage, queue = self.job_manager.storage, self.queue_name
         counts = await storage.count_by_queue_and_status()
-        by_status = {s.value: counts.get((queue, s), 0) for s in JobStatus}
-        waiting = sum(counts.get((queue, s), 0) for s in _WAITING)
-        failed = sum(counts.get((queue, s), 0) for s in _FAILED)
+        view = queue_counts(counts, [queue])[queue]
+        waiting, failed = view.waiting, view.failed
         stalled: list[str] = []
-        if self.alert_on_stalled_jobs and by_status[JobStatus.RUNNING.value]:
+        if self.alert_on_stalled_jobs and view.by_status[JobStatus.RUNNING]:
             cutoff = utcnow() - self.job_manager.stall_timeout
             stalled = [j.id for j in await storage.find_stalled(cutoff) if j.queue_name == queue]
         details = {
             "queue": queue, "queue_length": waiting, "failed_jobs": failed,
             "stalled_jobs": len(stalled), "stalled_job_ids": stalled[:_MAX_LISTED_JOBS],
-            "paused": queue in await storage.paused_queues(), "jobs_by_status": by_status,
+            "paused": queue in await storage.paused_queues(), "jobs_by_status": view.by_value(),
             "max_queue_length": self.max_queue_length, "max_failed_jobs": self.max_failed_jobs,
         }
         problems: list[tuple[HealthStatus, str]] = []
@@ -75,8 +78,22 @@ def _threshold(what: str, value: int, limit: int) -> list[tuple[HealthStatus, st
     return []
 
 
+def _liveness(component: Worker | Scheduler, what: str,
+              loop_stopped: Callable[[dict[str, Any]], str]
+              ) -> tuple[dict[str, Any], HealthCheckResult | None]:
+    """The component's health details, and an UNHEALTHY result when it is not
+    running or its loop stopped (None when it is alive)."""
+    details = dict(component.get_health_details())
+    if not component.running:
+        return details, HealthCheckResult(HealthStatus.UNHEALTHY, f"{what} is not running",
+                                          details)
+    if not component.is_healthy():
+        return details, HealthCheckResult(HealthStatus.UNHEALTHY, loop_stopped(details), details)
+    return details, None
+
+
 class WorkerHealthCheck(HealthCheck):
-    def __init__(self, worker: Any, max_inactivity: timedelta | None = None) -> None:
+    def __init__(self, worker: Worker, max_inactivity: timedelta | None = None) -> None:
         self.worker = worker
         self.max_inactivity = max_inactivity
         self.name = f"worker:{worker.name}"
@@ -84,19 +101,16 @@ class WorkerHealthCheck(HealthCheck):
     def _inactivity_limit(self) -> timedelta:
         if self.max_inactivity is not None:
             return self.max_inactivity
-        manager = getattr(self.worker, "manager", None)
-        return getattr(manager, "stall_timeout", None) or _DEFAULT_INACTIVITY
+        manager = self.worker.manager
+        return manager.stall_timeout if manager is not None else _DEFAULT_INACTIVITY
 
     async def check_health(self) -> HealthCheckResult:
         worker = self.worker
-        details = dict(worker.get_health_details())
-        if not worker.running:
-            return HealthCheckResult(HealthStatus.UNHEALTHY, "worker is not running", details)
-        if not worker.is_healthy():
-            return HealthCheckResult(HealthStatus.UNHEALTHY, "worker loop stopped", details)
-        concurrency = getattr(worker, "concurrency", None)
-        active = getattr(worker, "active_jobs", 0)
-        last_activity = getattr(worker, "last_activity", None)
+        details, down = _liveness(worker, "worker", lambda _details: "worker loop stopped")
+        if down is not None:
+            return down
+        concurrency, active = worker.concurrency, worker.active_jobs
+        last_activity = worker.last_activity
         if concurrency and active >= concurrency and last_activity is not None:
             idle_for = utcnow() - last_activity
             limit = self._inactivity_limit()
@@ -111,21 +125,19 @@ class WorkerHealthCheck(HealthCheck):
 class SchedulerHealthCheck(HealthCheck):
     name = "scheduler"
 
-    def __init__(self, scheduler: Any) -> None:
+    def __init__(self, scheduler: Scheduler) -> None:
         self.scheduler = scheduler
 
     async def check_health(self) -> HealthCheckResult:
         scheduler = self.scheduler
-        details = dict(scheduler.get_health_details())
-        if not scheduler.running:
-            return HealthCheckResult(HealthStatus.UNHEALTHY, "scheduler is not running", details)
-        if not scheduler.is_healthy():
-            return HealthCheckResult(
-                HealthStatus.UNHEALTHY,
-                f"scheduler loop is not ticking (last tick {details.get('last_tick')})", details)
+        details, down = _liveness(
+            scheduler, "scheduler",
+            lambda d: f"scheduler loop is not ticking (last tick {d.get('last_tick')})")
+        if down is not None:
+            return down
         failing = sorted(
             name for name, entry in details.get("schedules", {}).items()
-            if entry.get("last_error") and "already exists" not in entry["last_error"]
+            if entry.get("last_error")  # the scheduler never records a run another one made
         )
         if failing:
             return HealthCheckResult(HealthStatus.DEGRADED,

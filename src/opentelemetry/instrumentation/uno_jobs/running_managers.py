@@ -2,10 +2,10 @@
 monitoring (``ManagerMonitoring``: the queue/worker gauges' collector and the
 health checker) and the sweep that ends abandoned attempts' spans.
 
-    lifecycle = ManagerLifecycle(recorder, metrics, config)
-    await lifecycle.started(manager)    # after JobManager.start
-    await lifecycle.stopping(manager)   # before JobManager.stop
-    lifecycle.close()                   # uninstrument: stop everything still running
+    managers = RunningManagers(recorder, metrics, config)
+    await managers.started(manager)    # after JobManager.start
+    await managers.stopping(manager)   # before JobManager.stop
+    managers.close()                   # uninstrument: stop everything still running
 
 State is kept per manager in a ``WeakKeyDictionary``. Background tasks start
 in an empty context, so they never run inside whatever span was current when
@@ -17,12 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import logging
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
@@ -30,9 +28,13 @@ from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
 from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder
 from opentelemetry.instrumentation.uno_jobs.utils import report_error
 
+from uno.core.background import cancel_and_wait
 from uno.jobs.monitoring.job_metrics import JobMetrics
+from uno.jobs.monitoring.manager_monitoring import ManagerMonitoring
 
-_log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from uno.jobs.manager import JobManager
+
 _background: set[asyncio.Task[Any]] = set()  # strong references to fire-and-forget tasks
 MAX_SWEEP_INTERVAL = 30.0
 
@@ -41,11 +43,11 @@ MAX_SWEEP_INTERVAL = 30.0
 class _Running:
     loop: asyncio.AbstractEventLoop
     sweeper: asyncio.Task[None] | None = None
-    monitoring: Any = None  # uno.jobs.monitoring.ManagerMonitoring
+    monitoring: ManagerMonitoring | None = None
     closed: bool = False
 
 
-class ManagerLifecycle:
+class RunningManagers:
     def __init__(self, recorder: JobRecorder, metrics: JobMetrics, config: UnoJobsConfig) -> None:
         self._recorder = recorder
         self._metrics = metrics
@@ -53,28 +55,28 @@ class ManagerLifecycle:
         self._running: weakref.WeakKeyDictionary[Any, _Running] = weakref.WeakKeyDictionary()
         self._live: set[int] = set()  # id() of the managers whose background work runs
 
-    def is_tracking(self, manager: Any) -> bool:
+    def is_tracking(self, manager: JobManager) -> bool:
         """True from ``started`` (or ``adopt``) until ``stopping`` (a set lookup:
         the ``start_job`` wrapper asks for every job)."""
         return id(manager) in self._live
 
-    def monitoring_of(self, manager: Any) -> Any:
+    def monitoring_of(self, manager: JobManager) -> Any:
         state = self._running.get(manager)
         return state.monitoring if state is not None else None
 
-    async def started(self, manager: Any) -> None:
-        if self.is_tracking(manager) or not getattr(manager, "running", False):
+    async def started(self, manager: JobManager) -> None:
+        if self.is_tracking(manager) or not manager.running:
             return
         await self._start(manager, self._register(manager))
 
-    def adopt(self, manager: Any) -> None:
+    def adopt(self, manager: JobManager) -> None:
         """A manager started before ``instrument()``: start its background work now."""
-        if manager in self._running or not getattr(manager, "running", False):
+        if manager in self._running or not manager.running:
             return  # tracked (maybe stopping), or not running
         state = self._register(manager)
         _spawn(state.loop, functools.partial(self._start, manager, state))
 
-    async def stopping(self, manager: Any) -> None:
+    async def stopping(self, manager: JobManager) -> None:
         """Before ``JobManager.stop``: stop the background work. The manager stays
         registered (so a job starting meanwhile does not restart it) until ``stopped``."""
         state = self._running.get(manager)
@@ -83,13 +85,13 @@ class ManagerLifecycle:
             state.closed = True
             await _stop(state)
 
-    def stopped(self, manager: Any) -> None:
+    def stopped(self, manager: JobManager) -> None:
         """After ``JobManager.stop``."""
         state = self._running.get(manager)
         if state is not None and state.closed:
             del self._running[manager]
 
-    def _register(self, manager: Any) -> _Running:
+    def _register(self, manager: JobManager) -> _Running:
         state = self._running[manager] = _Running(asyncio.get_running_loop())
         self._live.add(id(manager))
         weakref.finalize(manager, self._live.discard, id(manager))
@@ -104,7 +106,7 @@ class ManagerLifecycle:
             with contextlib.suppress(RuntimeError):  # the loop is closed
                 state.loop.call_soon_threadsafe(_spawn, state.loop, functools.partial(_stop, state))
 
-    async def _start(self, manager: Any, state: _Running) -> None:
+    async def _start(self, manager: JobManager, state: _Running) -> None:
         token = otel_context.attach(Context())
         try:
             state.sweeper = asyncio.create_task(self._sweep_loop(weakref.ref(manager)),
@@ -114,16 +116,10 @@ class ManagerLifecycle:
         finally:
             otel_context.detach(token)
 
-    async def _start_monitoring(self, manager: Any) -> Any:
-        try:
-            from uno.jobs.monitoring.manager_monitoring import ManagerMonitoring  # noqa: PLC0415
-        except ImportError as exc:
-            _log.debug("uno_jobs instrumentation: no manager monitoring available: %s", exc)
-            return None
+    async def _start_monitoring(self, manager: JobManager) -> ManagerMonitoring:
         health = self._config.health_check_interval
         if health is None:
-            interval = getattr(manager, "health_check_interval", timedelta(seconds=30))
-            health = interval.total_seconds() if isinstance(interval, timedelta) else 30.0
+            health = manager.health_check_interval.total_seconds()
         monitoring = ManagerMonitoring(manager, self._metrics,
                                        collection_interval=self._config.collection_interval,
                                        health_interval=health)
@@ -144,10 +140,7 @@ class ManagerLifecycle:
 
 async def _stop(state: _Running) -> None:
     sweeper, state.sweeper = state.sweeper, None
-    if sweeper is not None:
-        sweeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sweeper
+    await cancel_and_wait(sweeper)
     monitoring, state.monitoring = state.monitoring, None
     if monitoring is not None:
         await monitoring.stop()

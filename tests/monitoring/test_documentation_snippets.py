@@ -1,5 +1,5 @@
-"""Every code snippet of the seed's monitoring page, as written (inside async
-test methods; the seed's broken code fences around call arguments removed)."""
+"""Every code snippet of the uno monitoring documentation page, as written (inside async
+test methods; the documentation's broken code fences around call arguments removed)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from uno.jobs import JobStatus
 from .support import MonitoringCase, fast_worker
 
 
-class SeedSnippetTests(MonitoringCase):
+class DocumentationSnippetTests(MonitoringCase):
     async def asyncSetUp(self) -> None:
         await super().asyncSetUp()
         self.worker = fast_worker(queues=["default"], concurrency=2)
@@ -86,7 +86,7 @@ class SeedSnippetTests(MonitoringCase):
         self.assertIsNotNone(health_status.timestamp.tzinfo)
 
     async def test_prometheus_integration(self) -> None:
-        from uno.core.monitoring.metrics import PrometheusMetricsExporter
+        from uno.core.monitoring.prometheus import PrometheusMetricsExporter
         from uno.jobs.monitoring.metrics import JobMetrics
 
         job_metrics = JobMetrics()
@@ -179,7 +179,7 @@ class SeedSnippetTests(MonitoringCase):
 
 class ExampleTests(unittest.TestCase):
     def test_the_monitoring_example_runs(self) -> None:
-        example = Path(__file__).resolve().parents[2] / "examples" / "monitoring_seed.py"
+        example = Path(__file__).resolve().parents[2] / "examples" / "monitoring_api.py"
         result = subprocess.run([sys.executable, str(example)], capture_output=True, text=True,
                                 timeout=60, check=False)
         self.assertEqual(result.returncode, 0, result.stderr)

@@ -1,14 +1,14 @@
-"""``LifecycleMetrics``: the metrics each lifecycle step records — the seed's
+"""``JobEventMetrics``: the metrics each job event records — the uno ones
 (``JobMetrics``), the messaging semantic conventions' (``MessagingMetrics``), or
 both, as ``OTEL_SEMCONV_STABILITY_OPT_IN`` asks (see ``config.semconv_opt_in``).
 
-    metrics = LifecycleMetrics(job_metrics, config)
+    metrics = JobEventMetrics(job_metrics, config)
     metrics.enqueued("emails", "send", "HIGH", seconds=0.002, error_type=None)
     metrics.started("emails", "send", "worker-1")
     metrics.processed("emails", "send", "worker-1", seconds=0.3, error=None)
 
-Only the seed metrics the messaging set covers are swapped
-(``semconv.SEED_METRICS_REPLACED_BY_MESSAGING``); wait time, retries, exhausted
+Only the uno metrics the messaging set covers are swapped
+(``semconv.UNO_METRICS_REPLACED_BY_MESSAGING``); wait time, retries, exhausted
 retries, cancellations and the gauges have no messaging equivalent and stay.
 The messaging instruments live on ``JobMetrics``' ``MetricsManager``, so
 ``get_metrics()`` and the Prometheus export show them too. Callers record while
@@ -59,36 +59,36 @@ def _attributes(name: str, kind: str, queue: str, error_type: str | None) -> dic
     return attributes
 
 
-class LifecycleMetrics:
+class JobEventMetrics:
     def __init__(self, job_metrics: JobMetrics, config: UnoJobsConfig) -> None:
-        self.seed = job_metrics if config.seed_metrics else None
+        self.uno = job_metrics if config.uno_metrics else None
         self.messaging = (MessagingMetrics(job_metrics.metrics_manager)
                           if config.messaging_metrics else None)
 
     def enqueued(self, queue: str, task: str, priority: str, seconds: float,
                  error_type: str | None) -> None:
         """An ``enqueue`` call ended (``error_type`` None: the job was stored)."""
-        if self.seed is not None and error_type is None:
-            self.seed.record_job_enqueued(queue, task, priority)
+        if self.uno is not None and error_type is None:
+            self.uno.record_job_enqueued(queue, task, priority)
         if self.messaging is not None:
             self.messaging.sent(queue, seconds, error_type)
 
     def started(self, queue: str, task: str, worker: str) -> None:
-        if self.seed is not None:
-            self.seed.record_job_started(queue, task, worker)
+        if self.uno is not None:
+            self.uno.record_job_started(queue, task, worker)
         if self.messaging is not None:
             self.messaging.consumed(queue)
 
     def processed(self, queue: str, task: str, worker: str, seconds: float | None,
                   error: BaseException | None) -> None:
         """An attempt ended (``seconds`` None: its run time is unknown)."""
-        if self.seed is not None:
+        if self.uno is not None:
             if error is None:
-                self.seed.record_job_completed(queue, task, worker)
+                self.uno.record_job_completed(queue, task, worker)
             else:
-                self.seed.record_job_failed(queue, task, worker, type(error).__name__)
+                self.uno.record_job_failed(queue, task, worker, type(error).__name__)
             if seconds is not None:
-                self.seed.record_execution_time(queue, task, seconds)
+                self.uno.record_execution_time(queue, task, seconds)
         if self.messaging is not None and seconds is not None:
             self.messaging.processed(queue, seconds,
                                      None if error is None else type(error).__qualname__)

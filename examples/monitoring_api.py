@@ -1,7 +1,7 @@
-"""The seed's monitoring API end to end: metrics, collector, health, alerts,
+"""The uno monitoring API end to end: metrics, collector, health, alerts,
 Prometheus text and the admin router, on one in-process job system.
 
-    python examples/monitoring_seed.py
+    python examples/monitoring_api.py
 
 Run it under `opentelemetry-instrument` and the job counters and histograms
 fill in by themselves (the plugin records on the same JobMetrics); here one
@@ -18,7 +18,7 @@ import httpx
 from fastapi import FastAPI
 
 from uno.core.monitoring.alerts import AlertManager
-from uno.core.monitoring.metrics import PrometheusMetricsExporter
+from uno.core.monitoring.prometheus import PrometheusMetricsExporter
 from uno.jobs import AsyncWorker, InMemoryJobStorage, JobManager
 from uno.jobs.admin.api import router as jobs_router
 from uno.jobs.monitoring.health import JobSystemHealthChecker

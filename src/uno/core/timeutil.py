@@ -1,4 +1,10 @@
-"""Small time helpers: validating durations and aware datetimes."""
+"""Small time helpers: durations given as seconds or a ``timedelta``, and aware
+datetimes. The one place a "seconds or timedelta" argument is read.
+
+    to_timedelta(30, "timeout")                        # timedelta(seconds=30)
+    to_seconds(timedelta(minutes=1), "interval", positive=True)   # 60.0
+    to_seconds(0, "interval", positive=True)           # ValueError: interval must be positive
+"""
 
 from __future__ import annotations
 
@@ -14,12 +20,24 @@ def to_timedelta(
         return None
     if isinstance(value, bool) or not isinstance(value, timedelta | int | float):
         raise ValueError(f"{name} must be a timedelta or seconds, got {value!r}")
-    delta = value if isinstance(value, timedelta) else timedelta(seconds=value)
+    try:
+        delta = value if isinstance(value, timedelta) else timedelta(seconds=value)
+    except OverflowError:
+        raise ValueError(f"{name} must be a finite duration, got {value!r}") from None
     seconds = delta.total_seconds()
     if seconds < 0 or (positive and seconds == 0) or seconds != seconds:
         qualifier = "positive" if positive else "zero or positive"
         raise ValueError(f"{name} must be {qualifier}, got {value!r}")
     return delta
+
+
+def to_seconds(value: timedelta | float | int, name: str, positive: bool = False) -> float:
+    """``value`` (seconds or a timedelta) in seconds, validated as :func:`to_timedelta`."""
+    if value is None:
+        raise ValueError(f"{name} must be a timedelta or seconds, got None")
+    delta = to_timedelta(value, name, positive)
+    assert delta is not None
+    return delta.total_seconds()
 
 
 def require_aware(value: datetime | None, name: str) -> datetime | None:

@@ -10,8 +10,8 @@ from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 
 from uno.core.monitoring.health import HealthCheckResult, HealthStatus
+from uno.jobs.monitoring.check_telemetry import HealthTelemetry, detail_attributes
 from uno.jobs.monitoring.health import JobSystemHealthChecker
-from uno.jobs.monitoring.health_telemetry import HealthTelemetry, detail_attributes
 
 from .support import MonitoringCase, SettableCheck, fast_worker, gauge_points, key
 

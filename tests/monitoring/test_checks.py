@@ -78,7 +78,8 @@ class QueueCheckTests(MonitoringCase):
 
 
 class FakeWorker:
-    name, worker_type, concurrency = "fake", "FakeWorker", 1
+    name, worker_type, concurrency, queues = "fake", "FakeWorker", 1, ("default",)
+    manager, last_heartbeat = None, None
 
     def __init__(self, running: bool = True, healthy: bool = True) -> None:
         self.running, self._healthy, self.active_jobs = running, healthy, 0

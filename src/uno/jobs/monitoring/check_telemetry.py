@@ -16,12 +16,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from uno.core.monitoring.health import HealthCheckResult, HealthStatus
-
-if TYPE_CHECKING:
-    from uno.jobs.monitoring.job_metrics import JobMetrics
+from uno.jobs.monitoring.job_metrics import JobMetrics, default_job_metrics
 
 DETAIL_PREFIX = "health.detail."
 MAX_DETAIL_ATTRIBUTES = 64
@@ -68,8 +66,6 @@ class HealthTelemetry:
     @property
     def metrics(self) -> JobMetrics:
         if self._metrics is None:
-            from uno.jobs.monitoring.job_metrics import default_job_metrics  # noqa: PLC0415
-
             self._metrics = default_job_metrics()
         return self._metrics
 
