@@ -34,8 +34,8 @@ from opentelemetry.context import Context
 from opentelemetry.instrumentation.uno_jobs import wrappers
 from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
 from opentelemetry.instrumentation.uno_jobs.inflight import InFlight
-from opentelemetry.instrumentation.uno_jobs.running_managers import RunningManagers
 from opentelemetry.instrumentation.uno_jobs.producer import EnqueueCall
+from opentelemetry.instrumentation.uno_jobs.running_managers import RunningManagers
 from opentelemetry.trace import SpanKind
 
 BASE = {"messaging.system": "uno_jobs", "messaging.destination.name": "default",
