@@ -38,6 +38,8 @@ from opentelemetry.instrumentation.uno_jobs.producer import EnqueueCall
 from opentelemetry.instrumentation.uno_jobs.running_managers import RunningManagers
 from opentelemetry.trace import SpanKind
 
+from uno.jobs import job_event_log
+
 BASE = {"messaging.system": "uno_jobs", "messaging.destination.name": "default",
         "uno_jobs.task.name": "noop", "uno_jobs.job.priority": "NORMAL"}
 PRODUCE = {**BASE, "messaging.operation.type": "send", "messaging.operation.name": "enqueue"}
@@ -118,6 +120,8 @@ class FloorTelemetry:
 
     def install_in_situ(self) -> list[str]:
         logging.getLogger("uno.jobs").setLevel(logging.INFO)  # the runtime's records, bare
+        if self.shape.log_records < 3:  # outcomes only: enqueued/started records not made
+            job_event_log.set_progress_gate(lambda _logger: False)
         recorder = _InSitu(self)
         return wrappers.install(recorder, RunningManagers(recorder, None,
                                                            UnoJobsConfig(monitoring=False)))
@@ -126,6 +130,7 @@ class FloorTelemetry:
     def uninstall_in_situ(names: list[str]) -> None:
         wrappers.uninstall(names)
         logging.getLogger("uno.jobs").setLevel(logging.NOTSET)
+        job_event_log.set_progress_gate(None)
 
 
 class _InSitu:

@@ -16,6 +16,13 @@ otherwise only to the OpenTelemetry handler of the pipeline. So the console
 shows what it showed before, and the pipeline gets every lifecycle record.
 When no handler of the pipeline is reachable (log auto-instrumentation off, or
 an explicit ``logger_provider``), the bridge's own handler delivers them.
+
+By default the pipeline gets one record per attempt outcome (``completed``,
+``retrying``, ``failed``, ``timed out``) and the rarer ``cancelled``/``requeued``;
+the ``enqueued`` and ``started`` records only with ``progress=True``
+(``OTEL_PYTHON_UNO_JOBS_PROGRESS_LOGS``). While they would reach neither the
+pipeline nor the application's handlers, the runtime does not even make them
+(``job_event_log.set_progress_gate``).
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ from opentelemetry._logs import get_logger_provider
 from opentelemetry.sdk._logs import LoggerProvider as SdkLoggerProvider
 from opentelemetry.sdk._logs import LoggingHandler
 
+from uno.jobs import job_event_log
+from uno.jobs.job_event_log import PROGRESS_EVENTS
+
 LOGGER_NAME = "uno.jobs"  # the runtime's default logger; uno.jobs.* records pass through it
 LEVEL = logging.INFO
 
@@ -39,30 +49,39 @@ def _is_otel_handler(handler: logging.Handler) -> bool:
 
 
 class LogBridge(logging.Handler):
-    def __init__(self, logger: logging.Logger, provider: Any) -> None:
+    def __init__(self, logger: logging.Logger, provider: Any, progress: bool = False) -> None:
         super().__init__(logging.NOTSET)
         self._logger = logger
         self._provider = provider
+        self._progress = progress  # the enqueued/started records reach the pipeline too
         self._managed = False  # we set the logger's level and propagation
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             self._fallback = LoggingHandler(logger_provider=provider)
 
     @classmethod
-    def install(cls, logger_provider: Any = None) -> LogBridge | None:
+    def install(cls, logger_provider: Any = None, progress: bool = False) -> LogBridge | None:
         provider = logger_provider if logger_provider is not None else get_logger_provider()
         if not isinstance(provider, SdkLoggerProvider):
             return None  # no logs pipeline: nothing to bridge to, no cost per record
         logger = logging.getLogger(LOGGER_NAME)
-        bridge = cls(logger, provider)
+        bridge = cls(logger, provider, progress)
         if logger.level == logging.NOTSET and logger.propagate:
             bridge._managed = True
             logger.setLevel(LEVEL)
             logger.propagate = False
         logger.addHandler(bridge)
+        if bridge._managed and not progress:
+            job_event_log.set_progress_gate(bridge._progress_wanted)
         return bridge
 
+    def _progress_wanted(self, logger: logging.Logger) -> bool:
+        """Make an enqueued/started record? Only if the application's handlers get it."""
+        return logger is not self._logger or self._application_level() <= LEVEL
+
     def remove(self) -> None:
+        if self._managed and not self._progress:
+            job_event_log.set_progress_gate(None)
         logger = self._logger
         logger.removeHandler(self)
         if self._managed:
@@ -80,18 +99,21 @@ class LogBridge(logging.Handler):
         return True
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not self._managed:
-            if not any(self._is_ours(h) for h in self._handlers(self._logger)):
+        to_pipeline = self._progress or getattr(record, "job_event", None) not in PROGRESS_EVENTS
+        if not self._managed:  # the application's configuration decides, we only fill gaps
+            if to_pipeline and not any(self._is_ours(h) for h in self._handlers(self._logger)):
                 self._fallback.handle(record)
             return
         passes = record.levelno >= self._application_level()
+        if not passes and not to_pipeline:
+            return
         found = delivered = False
         for handler in self._handlers(self._logger.parent):
             ours = self._is_ours(handler)
             found, delivered = True, delivered or ours
-            if (passes or ours) and record.levelno >= handler.level:
+            if (to_pipeline if ours else passes) and record.levelno >= handler.level:
                 handler.handle(record)
-        if not delivered:
+        if not delivered and to_pipeline:
             self._fallback.handle(record)
         if passes and not found and logging.lastResort is not None \
                 and record.levelno >= logging.lastResort.level:
