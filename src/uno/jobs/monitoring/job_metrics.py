@@ -26,10 +26,10 @@ from typing import Any
 from opentelemetry.metrics import MeterProvider
 
 from uno.core.monitoring.default_metrics import register_default_metrics
-from uno.core.monitoring.instruments import Counter, Histogram, MetricsManager
+from uno.core.monitoring.instruments import MetricsManager
 from uno.core.monitoring.local_view import HistogramPoint
 from uno.jobs.monitoring import semconv as sc
-from uno.jobs.monitoring.job_series import CACHE_LIMIT, JobSeries
+from uno.jobs.monitoring.job_series import CACHE_LIMIT, JobSeries, SeriesInstruments
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +67,8 @@ class JobMetrics:
         self._retries_exhausted = m.counter(sc.JOB_RETRIES_EXHAUSTED)
         self._execution_time = m.histogram(sc.EXECUTION_TIME)
         self._wait_time = m.histogram(sc.WAIT_TIME)
-        self._instruments = {sc.JOB_ENQUEUED.name: self._enqueued, sc.JOB_STARTED.name:
-                             self._started, sc.JOB_COMPLETED.name: self._completed,
-                             sc.EXECUTION_TIME.name: self._execution_time,
-                             sc.WAIT_TIME.name: self._wait_time}
+        self._lifecycle = SeriesInstruments(self._enqueued, self._started, self._completed,
+                                            self._wait_time, self._execution_time)
         self._series: dict[tuple[str, str, str, str], JobSeries] = {}
         self._gauges: dict[str, GaugeValues] = {
             spec.name: {} for spec in sc.GAUGES + sc.OBSERVABLE_COUNTERS}
@@ -91,14 +89,9 @@ class JobMetrics:
         if found is None:
             if len(self._series) >= CACHE_LIMIT:
                 self._series.clear()
-            found = self._series[key] = JobSeries(self, queue, task, priority, worker)
+            found = self._series[key] = JobSeries(self._lifecycle, queue, task, priority,
+                                                  worker)
         return found
-
-    def counter(self, spec: sc.MetricSpec) -> Counter:
-        return self._instruments[spec.name]
-
-    def histogram(self, spec: sc.MetricSpec) -> Histogram:
-        return self._instruments[spec.name]
 
     # --- counters ---
 

@@ -12,28 +12,37 @@ record, without building and sorting attribute dicts per job.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
+from uno.core.monitoring.instruments import Counter, Histogram
 from uno.core.monitoring.local_view import freeze
 from uno.jobs.monitoring import semconv as sc
 
-if TYPE_CHECKING:
-    from uno.jobs.monitoring.job_metrics import JobMetrics
-
 CACHE_LIMIT = 1024  # bounded: queues, tasks and workers are few; more means misuse
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesInstruments:
+    """The instruments of a job's lifecycle, as ``JobMetrics`` created them."""
+
+    enqueued: Counter
+    started: Counter
+    completed: Counter
+    wait_time: Histogram
+    execution_time: Histogram
 
 
 class JobSeries:
     __slots__ = ("_enqueued", "_started", "_completed", "_wait", "_execution", "_by_priority",
                  "_by_priority_key", "_by_worker_key", "_by_task", "_by_task_key")
 
-    def __init__(self, metrics: JobMetrics, queue: str, task: str, priority: str,
+    def __init__(self, instruments: SeriesInstruments, queue: str, task: str, priority: str,
                  worker: str) -> None:
-        self._enqueued = metrics.counter(sc.JOB_ENQUEUED)
-        self._started = metrics.counter(sc.JOB_STARTED)
-        self._completed = metrics.counter(sc.JOB_COMPLETED)
-        self._wait = metrics.histogram(sc.WAIT_TIME)
-        self._execution = metrics.histogram(sc.EXECUTION_TIME)
+        self._enqueued = instruments.enqueued
+        self._started = instruments.started
+        self._completed = instruments.completed
+        self._wait = instruments.wait_time
+        self._execution = instruments.execution_time
         self._by_priority = {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task, sc.ATTR_PRIORITY: priority}
         self._by_priority_key = freeze(self._by_priority)
         self._by_worker_key = freeze({sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task,
