@@ -1,4 +1,4 @@
-"""A FastAPI app that enqueues jobs and serves the jobs admin router.
+"""A FastAPI app that enqueues jobs and serves the jobs admin API and console.
 
     uvicorn examples.fastapi_app:app                       # from the repository root
     curl -X POST localhost:8000/signup -H 'content-type: application/json' \\
@@ -6,6 +6,13 @@
     curl localhost:8000/jobs/JOB_ID                        # the job's status
     curl localhost:8000/jobs/health                        # system health (503 if unhealthy)
     curl localhost:8000/jobs/metrics                       # Prometheus text
+    open http://localhost:8000/jobs/ui                     # the operator console
+    curl -X POST localhost:8000/jobs/jobs/JOB_ID/retry     # actions are on in this app
+
+The console links each job to its trace in Jaeger (``UNO_JOBS_TRACE_URL``,
+default here ``http://localhost:16686/trace/{trace_id}``). Set
+``CONSOLE_PASSWORD`` to put HTTP Basic auth (user ``operator``) in front of
+every ``/jobs`` route — do, anywhere but your own machine: actions are on.
 
 Traced with no code changes (``pip install opentelemetry-instrumentation-fastapi``
 for the HTTP server spans): each job's ``enqueue send_welcome_email`` span is a
@@ -25,14 +32,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel
 
 from uno.jobs import AsyncWorker, JobManager, Priority
-from uno.jobs.admin.api import router as jobs_router
+from uno.jobs.admin.api import make_router
 from uno.jobs.storage.url import storage_from_url
 
 logger = logging.getLogger("examples.fastapi_app")
@@ -57,8 +67,28 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
+CONSOLE_PASSWORD = os.environ.get("CONSOLE_PASSWORD", "")
+
+
+def require_operator(
+    credentials: Annotated[HTTPBasicCredentials | None, Depends(HTTPBasic(auto_error=False))],
+) -> None:
+    """HTTP Basic auth for the jobs routes when CONSOLE_PASSWORD is set."""
+    if not CONSOLE_PASSWORD:
+        return
+    if credentials is None or not (
+            secrets.compare_digest(credentials.username, "operator")
+            and secrets.compare_digest(credentials.password, CONSOLE_PASSWORD)):
+        raise HTTPException(status_code=401, detail="operator login required",
+                            headers={"WWW-Authenticate": "Basic"})
+
+
 app = FastAPI(title="signup service", lifespan=lifespan)
-app.include_router(jobs_router)  # GET /jobs/health, /jobs/metrics, /jobs/queues, /jobs/{id}
+# GET /jobs/health, /jobs/metrics, /jobs/queues, /jobs/{id}, uno's admin routes, the
+# console at GET /jobs/ui, and (actions=True) retry, cancel, pause, ... behind the login
+app.include_router(make_router(
+    actions=True, dependencies=[Depends(require_operator)],
+    trace_url=os.environ.get("UNO_JOBS_TRACE_URL", "http://localhost:16686/trace/{trace_id}")))
 
 
 class Signup(BaseModel):

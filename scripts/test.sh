@@ -7,6 +7,14 @@ if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
+# The console page tests (tests/admin/test_console_page.py) drive Debian's chromium
+# through Playwright (never `playwright install`): install it when missing.
+if [ ! -x /usr/bin/chromium ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+    chromium chromium-driver >/dev/null
+fi
 . "$(dirname "$0")/setup-env.sh" test
 ruff check src tests examples benchmarks
 exec python -m pytest -q -p no:cacheprovider "$@"

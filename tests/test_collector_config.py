@@ -21,14 +21,15 @@ _HISTOGRAMS = ["execution_time", "wait_time"]
 _GAUGES = ["queue_length", "worker_busy", "worker_idle", "health", "alerts"]
 _AGE_GAUGES = ["queue_oldest_job_age", "scheduler_lag", "worker_heartbeat_age"]  # unit s
 _OBSERVABLE_COUNTERS = ["scheduler_missed_runs"]
+_PIPELINE_COUNTERS = ["telemetry_dropped_spans"]  # the plugin's, not in semconv.ALL_METRICS
 KNOWN_METRICS = frozenset(
-    [f"uno_jobs_{n}_total" for n in _COUNTERS + _OBSERVABLE_COUNTERS]
+    [f"uno_jobs_{n}_total" for n in _COUNTERS + _OBSERVABLE_COUNTERS + _PIPELINE_COUNTERS]
     + [f"uno_jobs_{n}_seconds_{s}" for n in _HISTOGRAMS for s in ("bucket", "sum", "count")]
     + [f"uno_jobs_{n}" for n in _GAUGES]
     + [f"uno_jobs_{n}_seconds" for n in _AGE_GAUGES]
 )
 ALERTS = {"JobSystemUnhealthy", "JobSystemDegraded", "JobFailureRateHigh", "QueueBacklog"}
-ALERTS |= {"JobsStalled", "WorkersSaturated"}
+ALERTS |= {"JobsStalled", "WorkersSaturated", "TelemetrySpansDropped", "QueueOldestJobWaiting"}
 
 _PROMQL_WORDS = re.compile(r"by|without|on|ignoring|group_(left|right)|bool|and|or|unless|offset")
 
@@ -71,10 +72,10 @@ def test_known_metrics_match_semconv():
         "histogram": ("_seconds_bucket", "_seconds_sum", "_seconds_count"),
     }
     derived = {
-        f"{semconv.DEFAULT_NAMESPACE}_{m.name}"
+        f"{semconv.DEFAULT_NAMESPACE}_{m.name.replace('.', '_')}"
         + ("_seconds" if m.unit == "s" and m.kind.value == "observable_gauge" else "")
         + s
-        for m in semconv.ALL_METRICS
+        for m in (*semconv.ALL_METRICS, semconv.TELEMETRY_DROPPED_SPANS)
         for s in suffix[m.kind.value]
     }
     assert derived == KNOWN_METRICS

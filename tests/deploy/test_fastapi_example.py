@@ -6,9 +6,11 @@ router answers health and Prometheus metrics."""
 from __future__ import annotations
 
 import importlib.util
+import os
 import time
 import unittest
 from types import ModuleType
+from unittest import mock
 
 from fastapi.testclient import TestClient
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
@@ -80,3 +82,35 @@ class FastAPIExampleTests(unittest.TestCase):
         self.assertEqual(consumer[0].context.trace_id, server[0].context.trace_id)
         self.assertEqual(consumer[0].parent.span_id, producer[0].context.span_id)
         self.assertEqual(producer[0].attributes["messaging.message.id"], job_id)
+
+
+class FastAPIExampleConsoleTests(unittest.TestCase):
+    def test_console_links_the_job_to_its_trace_and_actions_answer(self) -> None:
+        tracer_provider = TracerProvider()
+        UnoJobsInstrumentor().instrument(
+            tracer_provider=tracer_provider,
+            meter_provider=MeterProvider(metric_readers=[InMemoryMetricReader()]))
+        self.addCleanup(UnoJobsInstrumentor().uninstrument)
+        example = load_example()
+        with TestClient(example.app) as client:
+            job_id = client.post("/signup", json={"email": "ada@example.com"}).json()["job_id"]
+            deadline = time.monotonic() + 10
+            while client.get(f"/jobs/jobs/{job_id}").json()["status"] != "completed":
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.02)
+            trace_id = client.get(f"/jobs/jobs/{job_id}").json()["trace_id"]
+            page = client.get("/jobs/ui")
+            self.assertEqual(page.status_code, 200)
+            self.assertIn(f"http://localhost:16686/trace/{trace_id}", page.text)
+            answer = client.post(f"/jobs/jobs/{job_id}/cancel")
+            self.assertEqual(answer.status_code, 409, answer.text)  # completed: says why
+            self.assertIn("cannot be cancelled", answer.json()["detail"])
+
+    def test_console_password_guards_the_jobs_routes(self) -> None:
+        with mock.patch.dict(os.environ, {"CONSOLE_PASSWORD": "pw"}):
+            example = load_example()
+        with TestClient(example.app) as client:
+            self.assertEqual(client.get("/jobs/ui").status_code, 401)
+            self.assertEqual(client.get("/jobs/info").status_code, 401)
+            self.assertEqual(client.get("/jobs/ui", auth=("operator", "pw")).status_code, 200)
+            self.assertEqual(client.get("/jobs/ui", auth=("operator", "no")).status_code, 401)

@@ -83,7 +83,7 @@ class HealthRouteTests(AdminApiCase):
         self.assertEqual(response.status_code, 200, response.text)
         body = response.json()
         self.assertEqual(body["status"], "healthy")
-        self.assertEqual(set(body["checks"]), {"queue:emails", "worker:w1"})
+        self.assertEqual(set(body["checks"]), {"storage", "queue:emails", "worker:w1"})
         self.assertEqual(body["checks"]["worker:w1"]["status"], "healthy")
 
     def test_unhealthy_system_answers_503(self) -> None:

@@ -38,13 +38,14 @@ class QueueCheckTests(MonitoringCase):
         self.assertEqual((result.details["queue_length"], result.details["failed_jobs"]), (2, 0))
         self.assertEqual(result.details["jobs_by_status"]["pending"], 2)
 
-    async def test_queue_length_over_the_threshold_is_degraded_then_unhealthy(self) -> None:
+    async def test_queue_length_over_the_threshold_is_degraded(self) -> None:
         await self.add(4)
         self.assertIs((await self.check(max_queue_length=4)).status, H)
         self.assertIs((await self.check(max_queue_length=3)).status, D)
         result = await self.check(max_queue_length=1)
-        self.assertIs(result.status, U)
+        self.assertIs(result.status, D)
         self.assertIn("queue length 4", result.message)
+        self.assertIs((await self.check(max_queue_length=1, unhealthy_factor=2)).status, U)
 
     async def test_retrying_jobs_count_as_waiting(self) -> None:
         await self.add(2, JobStatus.RETRYING)
@@ -57,7 +58,8 @@ class QueueCheckTests(MonitoringCase):
         result = await self.check(max_failed_jobs=2)
         self.assertIs(result.status, D)
         self.assertIn("failed jobs 3", result.message)
-        self.assertIs((await self.check(max_failed_jobs=1)).status, U)
+        self.assertIs((await self.check(max_failed_jobs=1)).status, D)
+        self.assertIs((await self.check(max_failed_jobs=1, unhealthy_factor=2)).status, U)
 
     async def test_stalled_jobs_are_unhealthy_unless_disabled(self) -> None:
         old = utcnow() - timedelta(hours=2)

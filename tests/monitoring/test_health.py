@@ -74,25 +74,27 @@ class CheckerTests(MonitoringCase):
         manager = self.manager(workers=[worker], scheduler=Scheduler(self.storage))
         await manager.start()
         health = await self.checker(manager).get_system_health()
-        self.assertEqual(set(health.checks), {"queue:emails", "worker:w1", "scheduler"})
+        self.assertEqual(set(health.checks), {"storage", "queue:emails", "worker:w1",
+                                             "scheduler"})
         self.assertIs(health.status, H)
 
     async def test_queues_that_appear_later_get_a_check(self) -> None:
         manager = self.manager()
         manager.register_task("t", lambda: None, queue="reports")
         checker = self.checker(manager, queue_thresholds=QueueThresholds(max_queue_length=1))
-        self.assertEqual(set((await checker.get_system_health()).checks), {"queue:reports"})
+        self.assertEqual(set((await checker.get_system_health()).checks),
+                         {"storage", "queue:reports"})
         await manager.enqueue("t", queue_name="adhoc")
         await manager.enqueue("t", queue_name="adhoc")
         await manager.enqueue("t", queue_name="adhoc")
         health = await checker.get_system_health()
-        self.assertEqual(set(health.checks), {"queue:reports", "queue:adhoc"})
-        self.assertIs(health.checks["queue:adhoc"].status, U)
+        self.assertEqual(set(health.checks), {"storage", "queue:reports", "queue:adhoc"})
+        self.assertIs(health.checks["queue:adhoc"].status, D)
 
-    async def test_no_checks_is_healthy(self) -> None:
+    async def test_a_bare_manager_has_only_its_healthy_store_check(self) -> None:
         health = await self.checker().get_system_health()
         self.assertIs(health.status, H)
-        self.assertEqual(health.checks, {})
+        self.assertEqual(set(health.checks), {"storage"})
 
     async def test_to_dict_is_json(self) -> None:
         checker = self.checker()

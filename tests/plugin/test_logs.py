@@ -47,6 +47,11 @@ class LogCase(PluginCase):
     def instrument(self, **options: Any) -> None:
         super().instrument(logger_provider=self.logger_provider, **options)
 
+    def with_progress_logs(self) -> None:
+        """Instrument again with ``progress_logs=True`` (enqueued/started records too)."""
+        self.instrumentor.uninstrument()
+        self.instrument(progress_logs=True)
+
     def records(self, event: str | None = None, job_id: str | None = None
                 ) -> list[ReadableLogRecord]:
         found = []
@@ -102,8 +107,7 @@ class LifecycleLogTests(LogCase):
         self.assertEqual(levels, {"retrying": "WARN", "failed": "ERROR"})
 
     async def test_lifecycle_records_carry_the_producer_and_consumer_span_ids(self) -> None:
-        self.instrumentor.uninstrument()
-        self.instrument(progress_logs=True)
+        self.with_progress_logs()
         manager = self.manager()
         calls = []
 
@@ -187,8 +191,7 @@ class LifecycleLogTests(LogCase):
         self.assertEqual(len(self.records("completed", job.id)), 1)
 
     async def test_progress_logs_add_the_enqueued_and_started_records(self) -> None:
-        self.instrumentor.uninstrument()
-        self.instrument(progress_logs=True)
+        self.with_progress_logs()
         manager = self.manager()
         manager.register_task("ok", lambda: 1)
         job = await self.run_job(manager, "ok")
@@ -227,8 +230,7 @@ class HandlerLogTests(LogCase):
         job = await self.run_job(manager, "ok")
         self.assertEqual([r.log_record.attributes["job_event"]
                           for r in self.records(job_id=job.id)], ["completed"])
-        self.instrumentor.uninstrument()
-        self.instrument(progress_logs=True)
+        self.with_progress_logs()
         job = await self.run_job(manager, "ok")
         for event in ("enqueued", "started", "completed"):
             self.assertEqual(len(self.records(event, job.id)), 1, event)

@@ -32,9 +32,11 @@ class GatedExporter(SpanExporter):
 
     def __init__(self) -> None:
         self.gate = threading.Event()
+        self.exporting = threading.Event()  # the processor's thread is blocked in export
         self.exported = 0
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.exporting.set()
         self.gate.wait(10)
         self.exported += len(spans)
         return SpanExportResult.SUCCESS
@@ -77,7 +79,12 @@ class DroppedSpansTests(PluginCase):
     async def test_a_full_queue_counts_exactly_the_spans_never_exported(self) -> None:
         processor, exporter, ended = self.with_batch_processor(
             OTEL_BSP_MAX_QUEUE_SIZE="8", OTEL_BSP_MAX_EXPORT_BATCH_SIZE="4")
-        await self.run_jobs(30)
+        # the SDK checks "queue full" and appends without a lock: a batch taken by its
+        # thread in between makes it count one drop too many. Fill the queue only
+        # once that thread is blocked in the (gated) export.
+        await self.run_jobs(2)
+        self.assertTrue(exporter.exporting.wait(10))
+        await self.run_jobs(28)
         dropped = self.points()[DROPPED][QUEUE_FULL].value
         exporter.gate.set()
         processor.force_flush()

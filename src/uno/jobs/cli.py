@@ -3,10 +3,14 @@
     python -m uno.jobs worker --storage sqlite:///jobs.db --app myapp.tasks \\
         [--queues emails,default] [--concurrency 20]
 
-``--app`` names a module that registers tasks: on a module-level ``JobManager``
-(``@manager.task``) or with ``uno.jobs.task``. The worker runs those tasks
-against ``--storage`` until SIGTERM or SIGINT, then finishes in-flight jobs
-(within ``--shutdown-timeout``) and exits 0.
+``--app`` names a module (``module:attribute`` picks one of several managers)
+that registers tasks: on a module-level ``JobManager`` (``@manager.task``) or
+with ``uno.jobs.task``. The process runs that manager as the app configured it
+(``stall_timeout``, cleanup, ``logger=``, its scheduler and schedules) with the
+store ``--storage`` names and workers on ``--queues`` (default: every queue the
+app's tasks declare), until SIGTERM or SIGINT, then finishes in-flight jobs
+(within ``--shutdown-timeout``) and exits 0. A store that cannot be opened, a
+bad ``--log-level`` or an app with no tasks: one ``error:`` line, exit 2.
 
     python -m uno.jobs status --storage sqlite:///jobs.db [--json]
 
@@ -18,47 +22,37 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import logging
 import signal
 import sys
 from collections.abc import Sequence
 
+from uno.jobs.errors import StorageError
 from uno.jobs.manager import JobManager
 from uno.jobs.storage.url import storage_from_url
 from uno.jobs.worker import AsyncWorker
+from uno.jobs.worker_app import declared_queues, load_app, serve
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-def load_app(module_name: str, manager: JobManager) -> int:
-    """Import ``module_name`` and copy the tasks of its module-level managers
-    onto ``manager``; return how many tasks ``manager`` can run."""
-    module = importlib.import_module(module_name)
-    for value in vars(module).values():
-        if isinstance(value, JobManager) and value is not manager:
-            for definition in value.tasks.definitions():
-                manager.tasks.register(definition)
-    from uno.jobs.tasks import default_registry
-
-    return len(set(manager.tasks.names()) | set(default_registry.names()))
-
-
-async def run_worker(args: argparse.Namespace) -> int:
-    queues = [q.strip() for q in args.queues.split(",") if q.strip()]
+async def run_worker(args: argparse.Namespace, manager: JobManager) -> int:
+    queues = [q.strip() for q in (args.queues or "").split(",") if q.strip()]
+    queues = queues or declared_queues(manager) or ["default"]
     worker = AsyncWorker(queues=queues, concurrency=args.concurrency,
                          name=args.name, shutdown_timeout=args.shutdown_timeout)
-    manager = JobManager(storage=storage_from_url(args.storage), workers=[worker])
-    if load_app(args.app, manager) == 0:
-        print(f"error: module {args.app!r} registers no tasks", file=sys.stderr)
-        return 2
+    serve(manager, storage_from_url(args.storage), [worker])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with manager:
-        manager.logger.info("worker process serving queues %s", ",".join(queues))
-        await stop.wait()
-        manager.logger.info("shutting down: finishing in-flight jobs")
-    await manager.storage.close()
+    try:
+        async with manager:
+            manager.logger.info("worker process serving queues %s", ",".join(queues))
+            await stop.wait()
+            manager.logger.info("shutting down: finishing in-flight jobs")
+    finally:
+        await manager.storage.close()
     return 0
 
 
@@ -68,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run workers until SIGTERM/SIGINT")
     worker.add_argument("--storage", required=True, help="sqlite:///PATH or memory://")
     worker.add_argument("--app", required=True, help="module that registers the tasks")
-    worker.add_argument("--queues", default="default", help="comma-separated (default: default)")
+    worker.add_argument("--queues", default=None,
+                        help="comma-separated (default: every queue the app's tasks declare)")
     worker.add_argument("--concurrency", type=_positive_int, default=10)
     worker.add_argument("--name", default=None, help="worker name (default: worker-N)")
     worker.add_argument("--shutdown-timeout", type=float, default=30.0)
@@ -92,11 +87,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         from uno.jobs.status import main as status_main
 
         return status_main(args.storage, as_json=args.json)
-    logging.basicConfig(level=args.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = args.log_level.upper()
+    if level not in LOG_LEVELS:
+        print(f"error: --log-level {args.log_level} is not a level: use "
+              f"{', '.join(LOG_LEVELS[:-1])} or {LOG_LEVELS[-1]}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     sys.path.insert(0, "")
     try:
-        return asyncio.run(run_worker(args))
-    except (ValueError, ModuleNotFoundError) as exc:
+        manager = load_app(args.app)  # outside the loop: the app may build its own
+        return asyncio.run(run_worker(args, manager))
+    except (ValueError, ModuleNotFoundError, StorageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -33,3 +33,13 @@ class ResultNotStorableError(JobError, ValueError):
 
 
 NON_RETRYABLE = (*NON_RETRYABLE, ResultNotStorableError)
+
+
+class StorageError(RuntimeError):
+    """A store could not do what was asked; the message names the store
+    (its ``describe()``) and the cause."""
+
+
+class StorageUnavailableError(StorageError):
+    """The store cannot be reached or opened now (connection refused or lost,
+    file cannot be opened). Lifecycle writes that hit it may be retried."""

@@ -16,6 +16,11 @@
 The lifecycle calls ``enqueue``, ``start_job``, ``complete_job`` and ``fail_job``
 are the single place status changes happen (and where instrumentation hooks in).
 A manager that is never started is a producer against its storage.
+
+A store that cannot be read or written: every call that answers a ``Result``
+answers a failed one whose message names the store and the cause; the others
+(``start``, ``wait_for_job``, ``start_job``, ``complete_job``, ``fail_job``)
+raise ``uno.jobs.errors.StorageUnavailableError`` (a ``StorageError``).
 """
 
 from __future__ import annotations
@@ -34,13 +39,14 @@ from uno.jobs.errors import (
     JobInterruptedError,
     JobTimeoutError,
     ResultNotStorableError,
+    StorageError,
     UnknownTaskError,
 )
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus, Priority, utcnow
 from uno.jobs.maintenance import Maintenance
 from uno.jobs.protocols import Scheduler, Worker
 from uno.jobs.queries import JobQueries
-from uno.jobs.result import Result
+from uno.jobs.result import Result, storage_failures
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
 from uno.jobs.tasks import Handler, TaskDefinition, TaskRegistry, default_registry, make_definition
 from uno.jobs.validation import build_job
@@ -101,6 +107,7 @@ class JobManager(JobQueries):
 
     # --- the lifecycle ---
 
+    @storage_failures
     async def enqueue(
         self,
         task_name: str,
@@ -218,6 +225,7 @@ class JobManager(JobQueries):
 
     # --- control ---
 
+    @storage_failures
     async def cancel_job(self, job_id: str) -> Result[bool]:
         job_result = await self.get_job(job_id)
         job = job_result.value
@@ -232,6 +240,7 @@ class JobManager(JobQueries):
         self._waiters.notify(job)
         return Result.success(True)
 
+    @storage_failures
     async def retry_job(self, job_id: str) -> Result[bool]:
         job_result = await self.get_job(job_id)
         job = job_result.value
@@ -248,9 +257,12 @@ class JobManager(JobQueries):
         self._work_available.set()
         return Result.success(True)
 
+    @storage_failures
     async def get_job(self, job_id: str) -> Result[Job | None]:
         try:
             return Result.success(await self.storage.get(job_id))
+        except StorageError:
+            raise
         except Exception as exc:  # a corrupt row: say so, keep going
             return Result.failure(f"cannot read job {job_id!r}: {exc}")
 
@@ -260,6 +272,7 @@ class JobManager(JobQueries):
         async with asyncio.timeout(timeout):
             return await self._waiters.wait(job_id, self.storage)
 
+    @storage_failures
     async def run_job_sync(
         self,
         task_name: str,
@@ -301,6 +314,7 @@ class JobManager(JobQueries):
             await self.scheduler.start(self)
         self._maintenance.start()
         self.logger.info("job manager started with %d worker(s)", len(self.workers))
+        self._warn_unserved_queues()
 
     async def stop(self) -> None:
         if not self.running:
@@ -314,6 +328,19 @@ class JobManager(JobQueries):
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
         self.logger.info("job manager stopped")
+
+    def _warn_unserved_queues(self) -> None:
+        """One WARNING per task whose queue none of this manager's workers serve
+        (nothing said for a manager without workers: a producer)."""
+        if not self.workers:
+            return
+        served = {queue for worker in self.workers for queue in worker.queues}
+        for definition in self.tasks.definitions():
+            if definition.queue not in served:
+                self.logger.warning(
+                    "task %r uses queue %r, which no worker of this manager serves "
+                    "(workers serve %s): its jobs wait for another process",
+                    definition.name, definition.queue, ",".join(sorted(served)))
 
     async def __aenter__(self) -> JobManager:
         await self.start()

@@ -1,5 +1,6 @@
 """Queue control and job listings of ``JobManager``: each answers a ``Result``;
-an unknown queue is a failure that names it."""
+an unknown queue is a failure that names it, and so is a store that cannot be
+read (the message names the store and the cause)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from uno.jobs.job import WAITING_STATUSES, Job, JobStatus
 from uno.jobs.queue_counts import queue_counts
-from uno.jobs.result import Result
+from uno.jobs.result import Result, storage_failures
 
 if TYPE_CHECKING:
     from uno.jobs.protocols import Worker
@@ -28,9 +29,11 @@ class JobQueries:
             names.update(worker.queues)
         return names
 
+    @storage_failures
     async def get_queue_names(self) -> Result[set[str]]:
         return Result.success(await self.known_queues())
 
+    @storage_failures
     async def get_queue_length(self, queue_name: str) -> Result[int]:
         """Jobs waiting in the queue (PENDING and RETRYING)."""
         failure = await self._check_queue(queue_name)
@@ -39,29 +42,36 @@ class JobQueries:
         counts = await self.storage.count_by_queue_and_status()
         return Result.success(queue_counts(counts, [queue_name])[queue_name].waiting)
 
+    @storage_failures
     async def pause_queue(self, queue_name: str) -> Result[bool]:
         return await self._set_paused(queue_name, True)
 
+    @storage_failures
     async def resume_queue(self, queue_name: str) -> Result[bool]:
         return await self._set_paused(queue_name, False)
 
+    @storage_failures
     async def clear_queue(self, queue_name: str) -> Result[int]:
         """Delete the queue's waiting jobs; answer how many."""
         failure = await self._check_queue(queue_name)
         return failure or Result.success(await self.storage.delete_waiting(queue_name))
 
+    @storage_failures
     async def get_failed_jobs(self, queue_name: str | None = None, limit: int = 100,
                               offset: int = 0) -> Result[list[Job]]:
         return await self._list((JobStatus.FAILED, JobStatus.TIMEOUT), queue_name, limit, offset)
 
+    @storage_failures
     async def get_running_jobs(self, queue_name: str | None = None, limit: int = 100,
                                offset: int = 0) -> Result[list[Job]]:
         return await self._list((JobStatus.RUNNING,), queue_name, limit, offset)
 
+    @storage_failures
     async def get_pending_jobs(self, queue_name: str | None = None, limit: int = 100,
                                offset: int = 0) -> Result[list[Job]]:
         return await self._list(WAITING_STATUSES, queue_name, limit, offset)
 
+    @storage_failures
     async def get_completed_jobs(self, queue_name: str | None = None, limit: int = 100,
                                  offset: int = 0) -> Result[list[Job]]:
         return await self._list((JobStatus.COMPLETED,), queue_name, limit, offset)

@@ -126,7 +126,7 @@ class UnoJobsInstrumentor(BaseInstrumentor):
         metrics.metrics_manager.observable_counter(semconv.TELEMETRY_DROPPED_SPANS,
                                                    self._read_dropped_spans)
         self._installed = _Installed(recorder, managers, bridge,
-                                     wrappers.install(recorder, managers), dropped)
+                                     wrappers.install(recorder, managers, bridge), dropped)
 
     def _read_dropped_spans(self) -> list[tuple[int, dict[str, str]]]:
         # bound to this singleton, not to one DroppedSpans: an SDK meter keeps the
@@ -146,6 +146,7 @@ class UnoJobsInstrumentor(BaseInstrumentor):
         installed.managers.close()
         installed.recorder.in_flight.close()
         installed.dropped_spans.close()
+        installed.recorder.metrics.metrics_manager.release()  # its gauges stop reporting
         if installed.log_bridge is not None:
             installed.log_bridge.remove()
         set_default_job_metrics(None)

@@ -23,10 +23,10 @@ from typing import Any
 from opentelemetry.instrumentation.uno_jobs import environment_variables as env
 
 from uno.core.timeutil import to_seconds
+from uno.jobs.redaction import RedactHook
 
 _log = logging.getLogger(__name__)
 
-RedactHook = Callable[[str, Any], Any]
 SEMCONV_MODES = ("stable", "legacy", "dup")
 OTEL_SEMCONV_STABILITY_OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
 OPT_IN_DEFAULT, OPT_IN_MESSAGING, OPT_IN_MESSAGING_DUP = "default", "messaging", "messaging/dup"

@@ -84,7 +84,7 @@ class JobEventMetrics:
         if self.uno is not None:
             self.uno.series(queue, task, priority, worker).started(wait_seconds)
         elif wait_seconds is not None:
-            self.job_metrics.record_wait_time(queue, task, wait_seconds, priority)
+            self.job_metrics.record_wait_time(queue, task, priority, wait_seconds)
         if self.messaging is not None:
             self.messaging.consumed(queue)
 

@@ -2,8 +2,9 @@
 pipeline whatever level the application left its root logger at.
 
     bridge = LogBridge.install(logger_provider)   # None when no SDK pipeline is configured
+    bridge.cover(manager.logger)                  # a manager's own logger= gets the same
     ...
-    bridge.remove()
+    bridge.remove()                               # every logger it covers, as it was
 
 Python drops a record below its logger's effective level before any handler
 sees it, and the root logger defaults to WARNING, so "job ... started" (INFO)
@@ -55,6 +56,8 @@ class LogBridge(logging.Handler):
         self._provider = provider
         self._progress = progress  # the enqueued/started records reach the pipeline too
         self._managed = False  # we set the logger's level and propagation
+        # logger name -> its bridge (None: a bridged ancestor's records cover it)
+        self._covered: dict[str, LogBridge | None] = {logger.name: self}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             self._fallback = LoggingHandler(logger_provider=provider)
@@ -64,24 +67,47 @@ class LogBridge(logging.Handler):
         provider = logger_provider if logger_provider is not None else get_logger_provider()
         if not isinstance(provider, SdkLoggerProvider):
             return None  # no logs pipeline: nothing to bridge to, no cost per record
-        logger = logging.getLogger(LOGGER_NAME)
+        bridge = cls._attach(logging.getLogger(LOGGER_NAME), provider, progress)
+        if not progress:
+            job_event_log.set_progress_gate(bridge._progress_wanted)
+        return bridge
+
+    @classmethod
+    def _attach(cls, logger: logging.Logger, provider: Any, progress: bool) -> LogBridge:
         bridge = cls(logger, provider, progress)
         if logger.level == logging.NOTSET and logger.propagate:
             bridge._managed = True
             logger.setLevel(LEVEL)
             logger.propagate = False
         logger.addHandler(bridge)
-        if bridge._managed and not progress:
-            job_event_log.set_progress_gate(bridge._progress_wanted)
         return bridge
 
+    def cover(self, logger: logging.Logger) -> None:
+        """Bridge ``logger`` too (a manager's own ``logger=``), unless its records
+        already pass through a bridged logger (``uno.jobs.*``). A dict lookup
+        once a logger was seen: the wrappers call it on every enqueue."""
+        covered, name = self._covered, logger.name
+        if name in covered:
+            return
+        inside = any(name.startswith(f"{c}.") for c, b in covered.items() if b is not None)
+        covered[name] = (None if inside
+                         else LogBridge._attach(logger, self._provider, self._progress))
+
     def _progress_wanted(self, logger: logging.Logger) -> bool:
-        """Make an enqueued/started record? Only if the application's handlers get it."""
-        return logger is not self._logger or self._application_level() <= LEVEL
+        """Make an enqueued/started record on ``logger``? Not when it goes to a
+        bridge of ours that would hand it to no handler of the application."""
+        bridge = self._covered.get(logger.name)
+        return bridge is None or not bridge._managed or bridge._application_level() <= LEVEL
 
     def remove(self) -> None:
-        if self._managed and not self._progress:
+        if not self._progress:
             job_event_log.set_progress_gate(None)
+        for bridge in self._covered.values():
+            if bridge is not None:
+                bridge._detach()
+        self._covered = {self._logger.name: self}
+
+    def _detach(self) -> None:
         logger = self._logger
         logger.removeHandler(self)
         if self._managed:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from uno.jobs.job import Priority
+from uno.jobs.redaction import RedactHook, RedactionError, redacted
 
 _log = logging.getLogger("opentelemetry.instrumentation.uno_jobs")
 _reported: set[tuple[str, type[BaseException]]] = set()
@@ -58,16 +59,15 @@ def priority_name(value: Any) -> str:
 
 
 def capture_value(name: str, value: Any, max_length: int,
-                  redact: Callable[[str, Any], Any] | None) -> str | None:
+                  redact: RedactHook | None) -> str | None:
     """``value`` through ``redact``, as JSON (``repr`` for what JSON cannot hold),
     cut to ``max_length`` characters. None when the redaction hook raised: a
     value that could not be redacted is not recorded."""
-    if redact is not None:
-        try:
-            value = redact(name, value)
-        except Exception as exc:
-            report_error("the redact hook", exc)
-            return None
+    try:
+        value = redacted(name, value, redact)
+    except RedactionError as exc:
+        report_error("the redact hook", exc.__cause__ or exc)
+        return None
     try:
         text = json.dumps(value, default=repr, ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):

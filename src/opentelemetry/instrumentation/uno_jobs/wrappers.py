@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
+from opentelemetry.instrumentation.uno_jobs.logs import LogBridge
 from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder
 from opentelemetry.instrumentation.uno_jobs.running_managers import RunningManagers
 from opentelemetry.instrumentation.uno_jobs.utils import guarded, report_error
@@ -51,12 +52,16 @@ async def _guarded_async(kind: str, awaitable: Awaitable[Any]) -> None:
         report_error(kind, exc)
 
 
-def make_wrappers(recorder: JobRecorder, managers: RunningManagers) -> dict[str, Wrapper]:
-    """``JobManager`` method name -> wrapper."""
+def make_wrappers(recorder: JobRecorder, managers: RunningManagers,
+                  log_bridge: LogBridge | None = None) -> dict[str, Wrapper]:
+    """``JobManager`` method name -> wrapper. With ``log_bridge``, the logger of
+    each manager seen (enqueue, start, an adopted manager's job) is bridged."""
+    cover_logger = log_bridge.cover if log_bridge is not None else (lambda _logger: None)
 
     async def enqueue(wrapped, instance, args, kwargs):
         if not is_instrumentation_enabled():
             return await wrapped(*args, **kwargs)
+        guarded("enqueue (logs)", cover_logger, instance.logger)
         try:
             call = recorder.producer.start(instance, args, kwargs)
         except Exception as exc:
@@ -79,6 +84,7 @@ def make_wrappers(recorder: JobRecorder, managers: RunningManagers) -> dict[str,
         job = _job(args, kwargs)
         if not managers.is_tracking(instance):  # not started, or started before instrument()
             guarded("start_job (adopt)", managers.adopt, instance)
+            guarded("start_job (logs)", cover_logger, instance.logger)
         try:
             attempt = recorder.start_attempt(instance, job, _second(args, kwargs, "worker_name"))
         except Exception as exc:
@@ -145,6 +151,7 @@ def make_wrappers(recorder: JobRecorder, managers: RunningManagers) -> dict[str,
     async def start(wrapped, instance, args, kwargs):
         if not is_instrumentation_enabled():
             return await wrapped(*args, **kwargs)
+        guarded("start (logs)", cover_logger, instance.logger)
         result = await wrapped(*args, **kwargs)
         await _guarded_async("start", managers.started(instance))
         return result
@@ -170,10 +177,11 @@ def make_wrappers(recorder: JobRecorder, managers: RunningManagers) -> dict[str,
     }
 
 
-def install(recorder: JobRecorder, managers: RunningManagers) -> list[str]:
+def install(recorder: JobRecorder, managers: RunningManagers,
+            log_bridge: LogBridge | None = None) -> list[str]:
     """Wrap every method of the table; the names wrapped, for ``uninstall``."""
     installed = []
-    for name, wrapper in make_wrappers(recorder, managers).items():
+    for name, wrapper in make_wrappers(recorder, managers, log_bridge).items():
         wrap_function_wrapper(MODULE, f"{CLASS}.{name}", wrapper)
         installed.append(name)
     return installed

@@ -12,6 +12,7 @@ points carry exemplars of the span current when recorded).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -25,6 +26,9 @@ from uno.core.monitoring.spec import DEFAULT_NAMESPACE, InstrumentKind, MetricSp
 SCOPE_NAME = "uno.jobs.monitoring"
 SCOPE_VERSION = "0.1.0"
 SCHEMA_URL = "https://opentelemetry.io/schemas/1.26.0"
+
+_live_readers: weakref.WeakKeyDictionary[Any, dict[str, GaugeReader]] = (
+    weakref.WeakKeyDictionary())  # meter -> observable name -> the reader reported
 
 
 class Counter:
@@ -74,6 +78,7 @@ class MetricsManager:
         self.meter = metrics.get_meter(scope_name, scope_version, meter_provider, SCHEMA_URL)
         self.view = LocalView()
         self._instruments: dict[str, Any] = {}
+        self._readers: dict[str, GaugeReader] = {}  # observable name -> this manager's reader
 
     def full_name(self, spec: MetricSpec) -> str:
         return spec.full_name(self.namespace)
@@ -114,13 +119,30 @@ class MetricsManager:
         return self._observable(spec, read, self.meter.create_observable_counter)
 
     def _observable(self, spec: MetricSpec, read: GaugeReader, create: Callable[..., Any]) -> Any:
+        # An SDK meter keeps the first instrument of a name (and its callback) for
+        # good: the callback reads whichever reader was registered last on this meter.
+        readers = _live_readers.setdefault(self.meter, {})
+        name = self.full_name(spec)
+        readers[name] = read
+        self._readers[name] = read
+
         def callback(_options: CallbackOptions) -> Iterable[Observation]:
-            return [Observation(value, attrs) for value, attrs in read()]
+            live = readers.get(name)
+            return [Observation(value, attrs) for value, attrs in live()] if live else []
 
         return self._cached(spec, lambda name: (
             self.view.register(spec, name, gauge_reader=read),
             create(name, callbacks=[callback], unit=spec.unit, description=spec.description),
         )[1])
+
+    def release(self) -> None:
+        """Stop reporting this manager's observable instruments (a later manager
+        on the same meter reports its own through the same instruments)."""
+        readers = _live_readers.get(self.meter, {})
+        for name, read in self._readers.items():
+            if readers.get(name) is read:
+                del readers[name]
+        self._readers.clear()
 
     def _cached(self, spec: MetricSpec, create: Callable[[str], Any]) -> Any:
         name = self.full_name(spec)

@@ -5,9 +5,10 @@
 
 - ``JobQueueHealthCheck`` (``queue:{name}``): degraded when more than
   ``max_queue_length`` jobs wait (PENDING + RETRYING) or more than
-  ``max_failed_jobs`` failed (FAILED + TIMEOUT, until cleanup deletes them);
-  unhealthy at twice either threshold, or when a RUNNING job sent no heartbeat
-  for the manager's ``stall_timeout`` (with ``alert_on_stalled_jobs``).
+  ``max_failed_jobs`` failed (FAILED + TIMEOUT, until cleanup deletes them),
+  however far past; unhealthy when a RUNNING job sent no heartbeat for the
+  manager's ``stall_timeout`` (with ``alert_on_stalled_jobs``), or past
+  ``unhealthy_factor`` times a threshold when that option is set.
 - ``WorkerHealthCheck`` (``worker:{name}``): unhealthy when the worker is not
   running or its loops died; degraded when every slot is busy and no job has
   started or finished for ``max_inactivity`` (default: the manager's stall timeout).
@@ -34,8 +35,23 @@ _DEFAULT_INACTIVITY = timedelta(minutes=30)
 
 
 class JobQueueHealthCheck(HealthCheck):
+    """A queue's health, as uno documents its thresholds ("maximum acceptable ...
+    before degraded status"):
+
+    - DEGRADED: more than ``max_queue_length`` jobs wait, or more than
+      ``max_failed_jobs`` failed — however far past (a threshold of 0: any).
+    - UNHEALTHY: a RUNNING job of the queue sent no heartbeat for the manager's
+      ``stall_timeout`` (its worker is gone; with ``alert_on_stalled_jobs``); or,
+      only when ``unhealthy_factor`` is set (default None: never), more than
+      ``unhealthy_factor`` times a threshold (more than none, for a threshold of 0).
+    """
+
     def __init__(self, job_manager: JobManager, queue_name: str, max_queue_length: int = 1000,
-                 max_failed_jobs: int = 100, alert_on_stalled_jobs: bool = True) -> None:
+                 max_failed_jobs: int = 100, alert_on_stalled_jobs: bool = True, *,
+                 unhealthy_factor: float | None = None) -> None:
+        if unhealthy_factor is not None and not unhealthy_factor >= 1:
+            raise ValueError(f"unhealthy_factor must be None or >= 1, got {unhealthy_factor!r}")
+        self.unhealthy_factor = unhealthy_factor
         self.job_manager = job_manager
         self.queue_name = queue_name
         self.max_queue_length = max_queue_length
@@ -57,12 +73,14 @@ class JobQueueHealthCheck(HealthCheck):
             "stalled_jobs": len(stalled), "stalled_job_ids": stalled[:_MAX_LISTED_JOBS],
             "paused": queue in await storage.paused_queues(), "jobs_by_status": view.by_value(),
             "max_queue_length": self.max_queue_length, "max_failed_jobs": self.max_failed_jobs,
+            "unhealthy_factor": self.unhealthy_factor,
         }
         problems: list[tuple[HealthStatus, str]] = []
         if stalled:
             problems.append((HealthStatus.UNHEALTHY, f"{len(stalled)} stalled job(s)"))
-        problems += _threshold("queue length", waiting, self.max_queue_length)
-        problems += _threshold("failed jobs", failed, self.max_failed_jobs)
+        factor = self.unhealthy_factor
+        problems += _threshold("queue length", waiting, self.max_queue_length, factor)
+        problems += _threshold("failed jobs", failed, self.max_failed_jobs, factor)
         if not problems:
             return HealthCheckResult(HealthStatus.HEALTHY,
                                      f"{waiting} waiting, {failed} failed", details)
@@ -70,9 +88,10 @@ class JobQueueHealthCheck(HealthCheck):
         return HealthCheckResult(status, "; ".join(p[1] for p in problems), details)
 
 
-def _threshold(what: str, value: int, limit: int) -> list[tuple[HealthStatus, str]]:
-    if value > 2 * limit:
-        return [(HealthStatus.UNHEALTHY, f"{what} {value} > 2 x {limit}")]
+def _threshold(what: str, value: int, limit: int,
+               unhealthy_factor: float | None) -> list[tuple[HealthStatus, str]]:
+    if unhealthy_factor is not None and value > unhealthy_factor * limit:
+        return [(HealthStatus.UNHEALTHY, f"{what} {value} > {unhealthy_factor:g} x {limit}")]
     if value > limit:
         return [(HealthStatus.DEGRADED, f"{what} {value} > {limit}")]
     return []

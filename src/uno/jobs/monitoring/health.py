@@ -9,8 +9,9 @@ interval, aggregates them (the worst status wins) and turns them into telemetry.
     health.status, health.message, health.checks, health.timestamp, health.to_dict()
     await health_checker.stop()
 
-Checks for the manager's queues, workers and scheduler are added by themselves,
-on every evaluation (so a queue that appears later gets its check);
+Checks for the manager's store (``storage``: a ping within a bound, UNHEALTHY
+while the store cannot be read), queues, workers and scheduler are added by
+themselves, on every evaluation (so a queue that appears later gets its check);
 ``add_health_check`` adds your own. A check that raises or times out counts as
 unhealthy with its error. Each evaluation sets ``uno_jobs.health {check, status}``
 and logs status changes on ``uno.jobs.health`` (see ``check_telemetry``).
@@ -45,6 +46,8 @@ from uno.jobs.monitoring.checks import (
     SchedulerHealthCheck,
     WorkerHealthCheck,
 )
+from uno.jobs.monitoring.storage_check import DEFAULT_TIMEOUT as STORAGE_TIMEOUT
+from uno.jobs.monitoring.storage_check import StorageHealthCheck
 
 if TYPE_CHECKING:
     from uno.jobs.manager import JobManager
@@ -60,6 +63,7 @@ class QueueThresholds:
     max_queue_length: int = 1000
     max_failed_jobs: int = 100
     alert_on_stalled_jobs: bool = True
+    unhealthy_factor: float | None = None  # a backlog is never more than degraded
 
 
 def running_checker_for(job_manager: JobManager) -> JobSystemHealthChecker | None:
@@ -122,8 +126,14 @@ class JobSystemHealthChecker:
         return self._latest
 
     async def refresh_checks(self) -> None:
-        """Add checks for queues, workers and the scheduler that have none yet."""
+        """Add checks for the store, queues, workers and the scheduler that have
+        none yet (the store's again when the manager got another store)."""
         manager = self.job_manager
+        current = self._checks.get(StorageHealthCheck.name)
+        if current is None or (isinstance(current, StorageHealthCheck)
+                               and current.storage is not manager.storage):
+            self._checks[StorageHealthCheck.name] = StorageHealthCheck(
+                manager.storage, timeout=min(STORAGE_TIMEOUT, self.check_timeout / 2))
         for worker in manager.workers:
             self._add_missing(f"worker:{worker.name}", lambda w=worker: WorkerHealthCheck(w))
         scheduler = manager.scheduler
@@ -198,6 +208,7 @@ __all__ = [
     "JobSystemHealthChecker",
     "QueueThresholds",
     "SchedulerHealthCheck",
+    "StorageHealthCheck",
     "SystemHealth",
     "WorkerHealthCheck",
     "running_checker_for",

@@ -126,8 +126,12 @@ class JobMetrics:
     def record_execution_time(self, queue: str, task: str, seconds: float) -> None:
         self._execution_time.record(seconds, {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task})
 
-    def record_wait_time(self, queue: str, task: str, seconds: float,
-                         priority: str = "NORMAL") -> None:
+    def record_wait_time(self, queue: str, task: str, priority: str = "NORMAL",
+                         seconds: float | None = None) -> None:
+        """uno's order: ``record_wait_time("q", "t", "LOW", 0.2)``; by keyword,
+        ``priority`` may be left out (``NORMAL``)."""
+        if seconds is None:
+            raise TypeError("record_wait_time() needs seconds: (queue, task, priority, seconds)")
         self._wait_time.record(max(0.0, seconds), {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task,
                                                    sc.ATTR_PRIORITY: priority})
 

@@ -3,6 +3,9 @@
     scheduler = Scheduler(storage)
     manager = JobManager(storage, worker_classes=[AsyncWorker], scheduler=scheduler)
     await scheduler.add_schedule("nightly", "report", CronSchedule("0 3 * * *"))
+    scheduler.declare_schedule("hourly", "report", IntervalSchedule(hours=1))  # at import
+    scheduler.list_schedules(); scheduler.get_schedule("nightly")   # with next_run
+    await scheduler.disable_schedule("nightly"); await scheduler.enable_schedule("nightly")
 
 Each run gets the job id ``schedule:{name}:{due time}``, so processes that run
 the same schedules against one store enqueue each run once. A run that was due
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from uno.core.background import cancel_and_wait
 from uno.jobs.job import utcnow
-from uno.jobs.result import Result
+from uno.jobs.result import Result, awaitable
 from uno.jobs.scheduler.schedules import Schedule
 
 if TYPE_CHECKING:
@@ -42,10 +45,12 @@ class ScheduledTask:
     missed_runs: int = 0
     last_lag: float = 0.0
     last_error: str | None = None
+    enabled: bool = True
 
     def details(self) -> dict[str, Any]:
         return {
             "task_name": self.task_name,
+            "enabled": self.enabled,
             "schedule": repr(self.schedule),
             "next_run": self.next_run.isoformat(),
             "last_run": self.last_run.isoformat() if self.last_run else None,
@@ -69,7 +74,7 @@ class Scheduler:
     def bind(self, manager: JobManager) -> None:
         self.manager = manager
 
-    async def add_schedule(
+    def declare_schedule(
         self,
         name: str,
         task_name: str,
@@ -78,6 +83,9 @@ class Scheduler:
         kwargs: dict[str, Any] | None = None,
         queue_name: str | None = None,
     ) -> Result[str]:
+        """Add (or replace) a schedule. ``await add_schedule(...)`` is the same call;
+        this form needs no event loop, so an app module can declare its schedules
+        at import and every worker process running the app runs them."""
         if not isinstance(name, str) or not name:
             return Result.failure(f"schedule name must be a non-empty string, got {name!r}")
         if not hasattr(schedule, "next_after"):
@@ -92,8 +100,35 @@ class Scheduler:
         )
         return Result.success(name)
 
+    add_schedule = awaitable(declare_schedule)
+
     async def remove_schedule(self, name: str) -> Result[bool]:
         return Result.success(self.schedules.pop(name, None) is not None)
+
+    def list_schedules(self) -> list[ScheduledTask]:
+        """Every schedule, by name."""
+        return [self.schedules[name] for name in sorted(self.schedules)]
+
+    def get_schedule(self, name: str) -> ScheduledTask | None:
+        return self.schedules.get(name)
+
+    async def enable_schedule(self, name: str) -> Result[bool]:
+        """Fire again from the next due time after now (runs missed while
+        disabled are skipped, not counted as missed)."""
+        entry = self.schedules.get(name)
+        if entry is None:
+            return Result.failure(f"unknown schedule {name!r}")
+        if not entry.enabled:
+            entry.enabled, entry.next_run = True, entry.schedule.next_after(utcnow())
+        return Result.success(True)
+
+    async def disable_schedule(self, name: str) -> Result[bool]:
+        """Stop firing (kept, with its counters) until enabled again."""
+        entry = self.schedules.get(name)
+        if entry is None:
+            return Result.failure(f"unknown schedule {name!r}")
+        entry.enabled = False
+        return Result.success(True)
 
     async def start(self, manager: JobManager | None = None) -> None:
         if manager is not None:
@@ -129,7 +164,7 @@ class Scheduler:
         """Enqueue every schedule due at ``now``; return how many were enqueued."""
         enqueued = 0
         for entry in list(self.schedules.values()):
-            if entry.next_run > now:
+            if not entry.enabled or entry.next_run > now:
                 continue
             due, missed = entry.next_run, 0
             while (following := entry.schedule.next_after(due)) <= now:
@@ -169,6 +204,7 @@ class Scheduler:
             except Exception:
                 assert self.manager is not None
                 self.manager.logger.exception("scheduler tick failed")
-            upcoming = min((s.next_run for s in self.schedules.values()), default=None)
+            upcoming = min((s.next_run for s in self.schedules.values() if s.enabled),
+                           default=None)
             wait = MAX_SLEEP if upcoming is None else (upcoming - utcnow()).total_seconds()
             await asyncio.sleep(min(MAX_SLEEP, max(0.01, wait)))

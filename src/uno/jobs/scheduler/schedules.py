@@ -45,6 +45,11 @@ class CronSchedule:
         if not isinstance(expression, str) or not croniter.is_valid(expression):
             raise ValueError(f"invalid cron expression {expression!r}")
         self.expression = expression
+        try:  # valid fields can still name no date at all ("0 0 31 2 *")
+            self.next_after(_EPOCH)
+        except Exception as exc:
+            raise ValueError(f"invalid cron expression {expression!r}: it never fires "
+                             f"({exc})") from None
 
     def next_after(self, moment: datetime) -> datetime:
         return croniter(self.expression, moment).get_next(datetime)

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 
 from uno.jobs.job import Job, JobStatus
 
+_ALL = 2**62  # "no limit" for list_jobs (fits SQLite's 64-bit integers)
+
 
 class DuplicateJobError(ValueError):
     """A job with this id is already stored."""
@@ -30,6 +32,14 @@ class JobStorage(abc.ABC):
 
     async def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources. Idempotent."""
+
+    def describe(self) -> str:
+        """A name for messages (``sqlite:///path/jobs.db``, ``memory://``); never a password."""
+        return type(self).__name__
+
+    async def ping(self) -> None:
+        """One cheap round trip; ``StorageUnavailableError`` when the store cannot be read."""
+        await self.paused_queues()
 
     @abc.abstractmethod
     async def add(self, job: Job) -> None:
@@ -63,6 +73,23 @@ class JobStorage(abc.ABC):
         offset: int = 0,
     ) -> list[Job]:
         """Jobs in any of ``statuses``, oldest first."""
+
+    async def find_jobs(
+        self,
+        statuses: Iterable[JobStatus] | None = None,
+        queue_name: str | None = None,
+        task_name: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[Job]:
+        """Jobs matching every filter given (``statuses=None``: any status),
+        newest first — what an operator browses. This default reads the
+        matching statuses oldest first and reverses them; stores override it
+        with a query."""
+        wanted = list(JobStatus) if statuses is None else list(statuses)
+        found = await self.list_jobs(wanted, queue_name, limit=_ALL, offset=0)
+        newest = [job for job in reversed(found) if task_name in (None, job.task_name)]
+        return newest[max(offset, 0): max(offset, 0) + max(limit, 0)]
 
     @abc.abstractmethod
     async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:

@@ -46,6 +46,9 @@ class InMemoryJobStorage(JobStorage):
         self._next_seq = itertools.count()
         self._leases: dict[str, tuple[str, datetime]] = {}  # name -> (holder, expires_at)
 
+    def describe(self) -> str:
+        return "memory://"
+
     async def add(self, job: Job) -> None:
         if job.id in self._jobs:
             raise DuplicateJobError(f"a job with id {job.id!r} already exists")
@@ -93,6 +96,16 @@ class InMemoryJobStorage(JobStorage):
             if job.status in wanted and (queue_name is None or job.queue_name == queue_name)
         )
         return [_clone(job) for job in itertools.islice(found, offset, offset + limit)]
+
+    async def find_jobs(self, statuses: Iterable[JobStatus] | None = None,
+                        queue_name: str | None = None, task_name: str | None = None,
+                        limit: int = 100, offset: int = 0) -> list[Job]:
+        wanted = None if statuses is None else set(statuses)
+        found = (job for job in reversed(self._jobs.values())  # insertion order, newest first
+                 if (wanted is None or job.status in wanted)
+                 and queue_name in (None, job.queue_name) and task_name in (None, job.task_name))
+        start = max(offset, 0)
+        return [_clone(job) for job in itertools.islice(found, start, start + max(limit, 0))]
 
     async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
         return {key: n for key, n in self._counts.items() if n}

@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from uno.jobs.errors import JobDecodeError
+from uno.jobs.errors import JobDecodeError, StorageError, StorageUnavailableError
 from uno.jobs.job import FINISHED_STATUSES, WAITING_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
 
@@ -125,18 +125,41 @@ class SQLiteJobStorage(JobStorage):
         return await loop.run_in_executor(self._executor, self._call, fn, write)
 
     def _call(self, fn: Callable[[sqlite3.Connection], T], write: bool) -> T:
+        """``fn(conn)``; SQLite's own errors become ``StorageUnavailableError``
+        (cannot open, locked, I/O) or ``StorageError``, naming the store."""
         if self._conn is None:
-            self._conn = self._connect()
-        if not write:
-            return fn(self._conn)
-        self._conn.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
+            try:
+                self._conn = self._connect()
+            except sqlite3.Error as exc:
+                msg = f"cannot open {self.describe()}: {self._open_failure(exc)}"
+                raise StorageUnavailableError(msg) from exc
         try:
-            result = fn(self._conn)
+            return self._call_connected(self._conn, fn, write)
+        except sqlite3.OperationalError as exc:
+            raise StorageUnavailableError(f"{self.describe()}: {exc}") from exc
+        except sqlite3.Error as exc:
+            raise StorageError(f"{self.describe()}: {exc}") from exc
+
+    @staticmethod
+    def _call_connected(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T],
+                        write: bool) -> T:
+        if not write:
+            return fn(conn)
+        conn.execute("BEGIN IMMEDIATE")  # one writer at a time, across processes
+        try:
+            result = fn(conn)
         except BaseException:
-            self._conn.execute("ROLLBACK")
+            conn.execute("ROLLBACK")
             raise
-        self._conn.execute("COMMIT")
+        conn.execute("COMMIT")
         return result
+
+    def _open_failure(self, exc: sqlite3.Error) -> str:
+        """SQLite's reason, plus the missing directory when that is why."""
+        directory = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(directory):
+            return f"{exc} (directory {directory} does not exist)"
+        return str(exc)
 
     def _connect(self) -> sqlite3.Connection:
         """Open and prepare the file. Switching a new file to WAL takes a lock
@@ -168,6 +191,15 @@ class SQLiteJobStorage(JobStorage):
 
     async def open(self) -> None:
         await self._run(lambda conn: None)
+
+    def describe(self) -> str:
+        return f"sqlite:///{self.path}"
+
+    async def ping(self) -> None:
+        try:
+            await self._query("SELECT 1 FROM paused_queues LIMIT 1")
+        except sqlite3.Error as exc:
+            raise StorageUnavailableError(f"{self.describe()}: cannot be read: {exc}") from exc
 
     async def close(self) -> None:
         executor, self._executor = self._executor, None
@@ -278,6 +310,27 @@ class SQLiteJobStorage(JobStorage):
             wanted.append(queue_name)
         sql += " ORDER BY seq LIMIT ? OFFSET ?"
         return _decode_rows(await self._query(sql, (*wanted, limit, max(offset, 0))))
+
+    async def find_jobs(self, statuses: Iterable[JobStatus] | None = None,
+                        queue_name: str | None = None, task_name: str | None = None,
+                        limit: int = 100, offset: int = 0) -> list[Job]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if statuses is not None:
+            wanted = [JobStatus(s).value for s in statuses]
+            if not wanted:
+                return []
+            clauses.append(f"status IN ({_marks(wanted)})")
+            params.extend(wanted)
+        if queue_name is not None:
+            clauses.append("queue_name = ?")
+            params.append(queue_name)
+        if task_name is not None:
+            clauses.append("json_extract(data, '$.task_name') = ?")
+            params.append(task_name)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        sql = f"SELECT id, data FROM jobs{where} ORDER BY seq DESC LIMIT ? OFFSET ?"
+        return _decode_rows(await self._query(sql, (*params, max(limit, 0), max(offset, 0))))
 
     async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
         rows = await self._query(
