@@ -28,7 +28,10 @@ and per job what each emits: spans, synchronous metric measurements, log
 records (the OTel pipeline's count, from an untimed census run). The
 ``OTEL_BSP_*``/``OTEL_BLRP_*``/``OTEL_METRICS_EXEMPLAR_FILTER`` variables apply.
 ``--gc-freeze`` calls ``gc.freeze()`` after start-up; ``--profile`` profiles
-one instrumented round of ours instead.
+one instrumented round of ours instead; ``--only uno,uno+otel`` times only
+those modes; ``--components`` adds the floor in situ built up one kind of
+SDK call at a time (spans with propagation, histogram points, the log record)
+and prints what each adds.
 """
 
 from __future__ import annotations
@@ -86,15 +89,28 @@ def modes(options: argparse.Namespace, celery: CeleryLoad, floor: FloorTelemetry
         finally:
             CeleryInstrumentor().uninstrument()
 
-    def in_situ(jobs: int) -> float:
+    in_situ = in_situ_of(floor, uno)
+    measures = {"uno": uno, "uno+otel": uno_otel, "celery": celery.run,
+                "celery+otel": celery_otel, "floor": floor.run, "floor in situ": in_situ}
+    if options.components:  # the floor in situ built up one kind of SDK call at a time
+        for name, shape in COMPONENTS.items():
+            measures[f"in situ: {name}"] = in_situ_of(FloorTelemetry(shape), uno)
+    return measures
+
+
+COMPONENTS = {"2 spans + propagation": Shape(0, 0, 0), "+ 2 histogram points": Shape(0, 2, 0),
+              "+ 1 log record": Shape(0, 2, 1)}
+
+
+def in_situ_of(floor: FloorTelemetry, run: Measure) -> Measure:
+    def measure(jobs: int) -> float:
         names = floor.install_in_situ()
         try:
-            return uno(jobs)
+            return run(jobs)
         finally:
             floor.uninstall_in_situ(names)
 
-    return {"uno": uno, "uno+otel": uno_otel, "celery": celery.run, "celery+otel": celery_otel,
-            "floor": floor.run, "floor in situ": in_situ}
+    return measure
 
 
 def census(telemetry: ZeroCodeProviders, measure: Measure, jobs: int) -> dict[str, float]:
@@ -135,14 +151,19 @@ def report(options: argparse.Namespace, results: dict[str, list[float]],
     median = {mode: statistics.median(values) for mode, values in results.items()}
     print(f"{options.jobs} no-op jobs x {options.rounds} rounds, CPU µs per job "
           f"(median; each round in brackets){', gc.freeze()' if options.gc_freeze else ''}:")
+    width = max(14, *(len(mode) for mode in results))
     for mode, values in results.items():
-        print(f"  {mode:<14} {median[mode]:8.1f}   ({', '.join(f'{v:.0f}' for v in values)})")
+        print(f"  {mode:<{width}} {median[mode]:8.1f}   "
+              f"({', '.join(f'{v:.0f}' for v in values)})")
     if "uno+otel" in median and "floor in situ" in median:
         floor_added = median["floor in situ"] - median["uno"]
         print(f"  floor in situ added {floor_added:.1f}: ours / floor in situ "
               f"{(median['uno+otel'] - median['uno']) / floor_added:.2f} (goal <= 1.10)")
-    if len(median) < len(results) or "celery" not in median:
-        return
+    steps = [mode for mode in median if mode.startswith("in situ: ")]
+    for before, after in zip(["uno", *steps], steps, strict=False):
+        print(f"  {after[len('in situ: '):]:<22} +{median[after] - median[before]:6.1f}")
+    if not {"uno", "uno+otel", "celery", "celery+otel", "floor"} <= set(median):
+        return  # --only left some out
     ours = median["uno+otel"] - median["uno"]
     celery = median["celery+otel"] - median["celery"]
     paired = [(u1 - u0) / (c1 - c0) for u0, u1, c0, c1 in zip(
@@ -167,6 +188,8 @@ def main() -> None:
     parser.add_argument("--gc-freeze", action="store_true")
     parser.add_argument("--profile", choices=("cprofile", "pyinstrument"))
     parser.add_argument("--only", help="comma-separated modes to time (default: all)")
+    parser.add_argument("--components", action="store_true",
+                        help="also time the floor in situ built up call kind by call kind")
     options = parser.parse_args()
     telemetry = ZeroCodeProviders.install(options.metric_interval)
     celery = CeleryLoad.start()

@@ -119,7 +119,8 @@ class FloorTelemetry:
     # --- in situ: the wrappers' recorder interface ---
 
     def install_in_situ(self) -> list[str]:
-        logging.getLogger("uno.jobs").setLevel(logging.INFO)  # the runtime's records, bare
+        if self.shape.log_records:  # the runtime's records reach the root handler, bare
+            logging.getLogger("uno.jobs").setLevel(logging.INFO)
         if self.shape.log_records < 3:  # outcomes only: enqueued/started records not made
             job_event_log.set_progress_gate(lambda _logger: False)
         recorder = _InSitu(self)
