@@ -43,8 +43,12 @@ import statistics
 import time
 from collections.abc import Callable
 
-from celery_reference import CeleryLoad
-from opentelemetry.instrumentation.celery import CeleryInstrumentor
+try:
+    from celery_reference import CeleryLoad
+    from opentelemetry.instrumentation.celery import CeleryInstrumentor
+except ImportError as missing:  # the reference is installed for the benchmark only
+    raise SystemExit(f"{missing}: pip install celery opentelemetry-instrumentation-celery "
+                     "(into this venv, for the benchmark only)") from None
 from opentelemetry.instrumentation.uno_jobs import UnoJobsInstrumentor
 from sdk_floor import FloorTelemetry, Shape
 from zero_code_providers import ZeroCodeProviders
