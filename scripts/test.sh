@@ -16,5 +16,7 @@ if [ ! -x /usr/bin/chromium ]; then
     chromium chromium-driver >/dev/null
 fi
 . "$(dirname "$0")/setup-env.sh" test
+# PostgreSQL (issue 12): the server at 127.0.0.1:5432, or a throwaway cluster
+. scripts/test-postgres.sh
 ruff check src tests examples benchmarks
-exec python -m pytest -q -p no:cacheprovider "$@"
+python -m pytest -q -p no:cacheprovider "$@"  # not exec: test-postgres.sh's exit trap runs

@@ -14,9 +14,11 @@ from typing import Any, TypeVar
 
 import pytest
 
+from postgres_support import drop_schema, new_schema, require_postgres
 from uno.jobs.errors import JobDecodeError
 from uno.jobs.job import Job, JobStatus, Priority
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
+from uno.jobs.storage.memory import InMemoryJobStorage
 from uno.jobs.storage.sqlite import SQLiteJobStorage
 
 T = TypeVar("T")
@@ -40,18 +42,26 @@ def _fresh_loop() -> Iterator[asyncio.AbstractEventLoop]:
         _loop = None
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[JobStorage]:
+    schema = None
     if request.param == "memory":
-        from uno.jobs.storage.memory import InMemoryJobStorage
-
         store: JobStorage = InMemoryJobStorage()
-    else:
+    elif request.param == "sqlite":
         store = SQLiteJobStorage(tmp_path / "jobs.db")
+    else:
+        from uno.jobs.storage.postgres import PostgresJobStorage
+
+        schema = new_schema()
+        store = PostgresJobStorage(require_postgres(), schema=schema)
     run(store.open())
-    yield store
-    run(store.close())
-    run(store.close())  # idempotent
+    try:
+        yield store
+    finally:
+        run(store.close())
+        run(store.close())  # idempotent
+        if schema is not None:
+            run(drop_schema(schema))
 
 
 @pytest.fixture
@@ -530,3 +540,113 @@ def test_sqlite_lease_is_shared_by_every_instance_on_the_file(sqlite_path: Path)
     assert not run(first.try_acquire_lease("gauges", "p1", ttl, T0 + timedelta(seconds=31)))
     run(first.close())
     run(second.close())
+
+
+# --- the shared interface for stores on many hosts, every backend ---
+
+
+def test_describe_names_the_store_without_a_password(storage: JobStorage) -> None:
+    name = storage.describe()
+    assert name and ":" in name and "secret" not in name
+
+
+def test_ping_answers(storage: JobStorage) -> None:
+    assert run(storage.ping()) is None
+
+
+def test_add_many_stores_every_job(storage: JobStorage) -> None:
+    jobs = [make("a", args=[i]) for i in range(3)] + [make("b", priority=Priority.HIGH)]
+    run(storage.add_many(jobs))
+    assert [run(storage.get(job.id)) for job in jobs] == jobs
+    assert run(storage.count_by_queue_and_status()) == {
+        ("a", JobStatus.PENDING): 3, ("b", JobStatus.PENDING): 1}
+    assert "b" in run(storage.queue_names())
+    run(storage.add_many([]))
+
+
+def test_add_many_with_an_existing_id_stores_none(storage: JobStorage) -> None:
+    existing = make()
+    run(storage.add(existing))
+    fresh = make()
+    with pytest.raises(DuplicateJobError):
+        run(storage.add_many([fresh, make(id=existing.id)]))
+    assert run(storage.get(fresh.id)) is None
+    with pytest.raises(DuplicateJobError):
+        run(storage.add_many([fresh, make(id=fresh.id)]))  # repeated within the batch
+    assert run(storage.count_by_queue_and_status()) == {("default", JobStatus.PENDING): 1}
+
+
+def test_add_many_with_an_unstorable_job_stores_none(storage: JobStorage) -> None:
+    if isinstance(storage, InMemoryJobStorage):
+        pytest.skip("the in-memory store holds any Python value")
+    good, bad = make(), make(args=[object()])
+    with pytest.raises(ValueError, match="args"):
+        run(storage.add_many([good, bad]))
+    assert run(storage.get(good.id)) is None and run(storage.get(bad.id)) is None
+
+
+def test_claim_batch_takes_up_to_limit_in_claim_order(storage: JobStorage) -> None:
+    low = make(priority=Priority.LOW)
+    first, second = make(at=timedelta(seconds=-2)), make(at=timedelta(seconds=-1))
+    high = make(priority=Priority.HIGH)
+    later = make(scheduled_at=T0 + timedelta(minutes=1))
+    paused = make("paused", priority=Priority.CRITICAL)
+    add_all(storage, low, first, second, high, later, paused)
+    run(storage.set_paused("paused", True))
+    batch = run(storage.claim_batch(["default", "paused"], "w", T0, 3))
+    assert [job.id for job in batch] == [high.id, first.id, second.id]
+    assert {(job.status, job.worker_id) for job in batch} == {(JobStatus.RESERVED, "w")}
+    assert [job.id for job in run(storage.claim_batch(["default"], "w", T0, 10))] == [low.id]
+    assert run(storage.claim_batch(["default"], "w", T0, 10)) == []
+    assert run(storage.claim_batch(["default"], "w", T0, 0)) == []
+    assert run(storage.get(later.id)).status is JobStatus.PENDING
+
+
+def test_on_work_available_accepts_a_callback(storage: JobStorage) -> None:
+    storage.on_work_available(lambda: None)
+    run(storage.add(make()))
+
+
+def test_next_due_at_is_the_earliest_waiting_job_of_the_queues(storage: JobStorage) -> None:
+    assert run(storage.next_due_at(["default"])) is None
+    soon = make(scheduled_at=T0 + timedelta(seconds=5), status=JobStatus.RETRYING)
+    later = make(scheduled_at=T0 + timedelta(minutes=5))
+    running = make(status=JobStatus.RUNNING, at=timedelta(seconds=-60))
+    elsewhere = make("other", at=timedelta(seconds=-30))
+    paused = make("paused", at=timedelta(seconds=-90))
+    add_all(storage, soon, later, running, elsewhere, paused)
+    run(storage.set_paused("paused", True))
+    assert run(storage.next_due_at(["default"])) == T0 + timedelta(seconds=5)
+    assert run(storage.next_due_at(["default", "other", "paused"])) == T0 - timedelta(seconds=30)
+    assert run(storage.next_due_at(["paused"])) is None
+    assert run(storage.next_due_at([])) is None
+
+
+def test_transition_stores_only_from_an_expected_status(storage: JobStorage) -> None:
+    job = make()
+    run(storage.add(job))
+    cancelled = make(id=job.id, status=JobStatus.CANCELLED, completed_at=T0)
+    claimed = run(storage.claim_next(["default"], "w", T0))  # a worker got there first
+    assert not run(storage.transition(cancelled, [JobStatus.PENDING, JobStatus.RETRYING]))
+    assert run(storage.get(job.id)) == claimed
+    assert run(storage.transition(cancelled, [JobStatus.RESERVED]))
+    assert run(storage.get(job.id)) == cancelled
+    assert run(storage.count_by_queue_and_status()) == {("default", JobStatus.CANCELLED): 1}
+    assert not run(storage.transition(make(), [JobStatus.PENDING]))  # not stored at all
+    assert not run(storage.transition(cancelled, []))
+
+
+def test_concurrent_updates_each_land_and_an_unknown_id_fails_alone(storage: JobStorage) -> None:
+    jobs = [make(args=[i]) for i in range(50)]
+    run(storage.add_many(jobs))
+    for job in jobs:
+        job.status, job.result = JobStatus.COMPLETED, job.args[0] * 2
+    ghost = make()
+
+    async def update_all() -> list[Any]:
+        return await asyncio.gather(*(storage.update(job) for job in [*jobs, ghost]),
+                                    return_exceptions=True)
+
+    outcomes = run(update_all())
+    assert outcomes[:-1] == [None] * 50 and isinstance(outcomes[-1], KeyError)
+    assert [run(storage.get(job.id)) for job in jobs] == jobs

@@ -96,9 +96,12 @@ def test_table_status_is_readable(db: Path) -> None:
 
 
 def test_bad_storage_url_exits_2_with_a_message(tmp_path: Path) -> None:
-    proc = status("--storage", "postgres://nowhere/jobs")
+    proc = status("--storage", "mysql://nowhere/jobs")
     assert proc.returncode == 2
     assert "unsupported storage URL" in proc.stderr
+    proc = status("--storage", "postgresql://postgres@127.0.0.1:1/jobs")
+    assert proc.returncode == 2
+    assert "cannot read" in proc.stderr and "127.0.0.1:1/jobs (schema uno_jobs)" in proc.stderr
     missing = tmp_path / "missing.db"
     proc = status("--storage", f"sqlite:///{missing}")
     assert proc.returncode == 2

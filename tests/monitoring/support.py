@@ -17,9 +17,17 @@ from typing import Any
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricsData
 
+from postgres_support import drop_schema, new_schema, require_postgres
 from runtime.support import eventually  # noqa: F401 - re-exported for these tests
 from uno.core.monitoring.health import HealthCheck, HealthCheckResult, HealthStatus
-from uno.jobs import AsyncWorker, InMemoryJobStorage, JobManager, JobStorage, SQLiteJobStorage
+from uno.jobs import (
+    AsyncWorker,
+    InMemoryJobStorage,
+    JobManager,
+    JobStorage,
+    PostgresJobStorage,
+    SQLiteJobStorage,
+)
 from uno.jobs.monitoring.job_metrics import JobMetrics, set_default_job_metrics
 
 Key = tuple[tuple[str, str], ...]
@@ -75,16 +83,20 @@ class SettableCheck(HealthCheck):
 
 
 class MonitoringCase(unittest.IsolatedAsyncioTestCase):
-    """Owns a storage (memory, or SQLite with ``storage_kind = "sqlite"``), the
-    managers and a fresh default ``JobMetrics`` on an in-memory reader."""
+    """Owns a storage (memory, or SQLite / PostgreSQL with ``storage_kind =
+    "sqlite"`` / ``"postgres"``: a schema of its own, dropped after the test),
+    the managers and a fresh default ``JobMetrics`` on an in-memory reader."""
 
     storage_kind = "memory"
 
     async def asyncSetUp(self) -> None:
         self._tmp = tempfile.TemporaryDirectory()
         self.db_path = Path(self._tmp.name) / "jobs.db"
-        self.storage: JobStorage = (InMemoryJobStorage() if self.storage_kind == "memory"
-                                    else SQLiteJobStorage(self.db_path))
+        self.pg_schema = new_schema() if self.storage_kind == "postgres" else None
+        self.storage: JobStorage = (
+            InMemoryJobStorage() if self.storage_kind == "memory"
+            else PostgresJobStorage(require_postgres(), schema=self.pg_schema)
+            if self.pg_schema is not None else SQLiteJobStorage(self.db_path))
         self._managers: list[JobManager] = []
         self._async_cleanups: list[Callable[[], Awaitable[Any]]] = []
         self.metrics, self.reader = metrics_with_reader()
@@ -96,6 +108,8 @@ class MonitoringCase(unittest.IsolatedAsyncioTestCase):
         for manager in reversed(self._managers):
             await manager.stop()
         await self.storage.close()
+        if self.pg_schema is not None:
+            await drop_schema(self.pg_schema)
         set_default_job_metrics(None)
         self._tmp.cleanup()
 

@@ -160,3 +160,7 @@ class InMemoryOldestHeapTests(MonitoringCase):
 
 async def _noop() -> None:
     return None
+
+
+class PostgresAgeGaugeTests(AgeGaugeTests):
+    storage_kind = "postgres"

@@ -111,6 +111,10 @@ class SQLiteInProcessLeaseTests(InProcessLeaseTests):
     storage_kind = "sqlite"
 
 
+class PostgresInProcessLeaseTests(InProcessLeaseTests):
+    storage_kind = "postgres"
+
+
 class ThreeProcessTests(MonitoringCase):
     storage_kind = "sqlite"
 

@@ -2,7 +2,8 @@
 managers built on it (stopped and closed after each test), and small helpers.
 
 Subclass :class:`RuntimeCase` for in-memory storage; subclass that class again
-with ``storage_kind = "sqlite"`` to run the same tests against a SQLite file.
+with ``storage_kind = "sqlite"`` (or ``"postgres"``: a schema of its own per
+test, dropped after it) to run the same tests against that store.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from postgres_support import drop_schema, new_schema, require_postgres
 from uno.jobs import (
     AsyncWorker,
     InMemoryJobStorage,
@@ -23,6 +25,7 @@ from uno.jobs import (
     JobManager,
     JobStatus,
     JobStorage,
+    PostgresJobStorage,
     SQLiteJobStorage,
 )
 
@@ -45,6 +48,7 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
         self.db_path = self.tmp_path / "jobs.db"
         self._storages: list[JobStorage] = []
         self._managers: list[JobManager] = []
+        self.pg_schema = new_schema() if self.storage_kind == "postgres" else None
         self.storage = self.new_storage()
 
     async def asyncTearDown(self) -> None:
@@ -52,6 +56,8 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
             await manager.stop()
         for storage in self._storages:
             await storage.close()
+        if self.pg_schema is not None:
+            await drop_schema(self.pg_schema)
         self._tmp.cleanup()
 
     def new_storage(self) -> JobStorage:
@@ -61,6 +67,8 @@ class RuntimeCase(unittest.IsolatedAsyncioTestCase):
             if self._storages:
                 return self._storages[0]
             storage: JobStorage = InMemoryJobStorage()
+        elif self.storage_kind == "postgres":
+            storage = PostgresJobStorage(require_postgres(), schema=self.pg_schema)
         else:
             storage = SQLiteJobStorage(self.db_path)
         self._storages.append(storage)

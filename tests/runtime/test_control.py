@@ -54,7 +54,11 @@ class ControlTests(RuntimeCase):
     async def test_running_finished_or_unknown_jobs_cannot_be_cancelled(self) -> None:
         async with self.m:
             running = await self.enqueue_ok(self.m, "hold")
-            await eventually(lambda: self.worker.is_busy(), what="hold to start")
+
+            async def is_running() -> bool:  # stored as running (busy: maybe still reserved)
+                return await status_of(self.m, running) is JobStatus.RUNNING
+
+            await eventually(is_running, what="hold to start")
             result = await self.m.cancel_job(running)
             self.assertIn(f"job {running} is running and cannot be cancelled", result.error)
             self.release.set()
@@ -218,3 +222,7 @@ class SQLiteControlTests(ControlTests):
         self.assertTrue(result.is_failure)
         self.assertIn(f"cannot read job {job_id!r}", result.error)
         self.assertIn("could not be decoded", result.error)
+
+
+class PostgresControlTests(ControlTests):
+    storage_kind = "postgres"

@@ -157,3 +157,7 @@ class TaskRegistrationTests(RuntimeCase):
                          ("q", 0))
         with self.assertRaisesRegex(ValueError, "timeout must be positive"):
             m.task(timeout=-1)(noop)
+
+
+class PostgresEnqueueValidationTests(EnqueueValidationTests):
+    storage_kind = "postgres"

@@ -272,3 +272,7 @@ class ManagerAttributesTests(RuntimeCase):
         self.assertEqual(m.stall_timeout, timedelta(seconds=9))
         self.assertFalse(m.running)
         self.assertEqual(m.logger.name, "uno.jobs")
+
+
+class PostgresLifecycleTests(LifecycleTests):
+    storage_kind = "postgres"

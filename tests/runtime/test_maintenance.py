@@ -123,3 +123,7 @@ class AbandonedClaimTests(RuntimeCase):
         await m._maintenance.run_once()
         job = (await m.get_job(job_id)).value
         self.assertEqual((job.status, job.worker_id), (JobStatus.PENDING, None))
+
+
+class PostgresMaintenanceTests(MaintenanceTests):
+    storage_kind = "postgres"

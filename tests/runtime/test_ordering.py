@@ -88,3 +88,7 @@ class OrderingTests(RuntimeCase):
 
 class SQLiteOrderingTests(OrderingTests):
     storage_kind = "sqlite"
+
+
+class PostgresOrderingTests(OrderingTests):
+    storage_kind = "postgres"

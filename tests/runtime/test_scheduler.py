@@ -189,3 +189,7 @@ class SchedulerTests(RuntimeCase):
 
 class SQLiteSchedulerTests(SchedulerTests):
     storage_kind = "sqlite"
+
+
+class PostgresSchedulerTests(SchedulerTests):
+    storage_kind = "postgres"

@@ -223,3 +223,7 @@ class EventLoopReuseTests(unittest.TestCase):
 
         for _ in range(2):
             self.assertEqual(asyncio.run(session()), [1, 1, 1, 1])
+
+
+class PostgresWorkerTests(WorkerTests):
+    storage_kind = "postgres"

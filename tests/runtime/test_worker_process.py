@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from postgres_support import DSN
 from uno.jobs import JobStatus
 
 from .support import RuntimeCase, eventually, status_of
@@ -51,13 +52,18 @@ class WorkerProcessCase(RuntimeCase):
                    PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT),
                                                             os.environ.get("PYTHONPATH")])))
         command = [sys.executable, "-m", "uno.jobs", "worker",
-                   "--storage", storage or f"sqlite:///{self.db_path}",
+                   "--storage", storage or self.storage_url(),
                    "--app", f"{APPS}.{app}", "--name", name or f"proc-{index}", *args]
         with open(log, "wb") as out:
             proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out,
                                     stderr=subprocess.STDOUT)
         self.procs.append((proc, log))
         return proc
+
+    def storage_url(self) -> str:
+        if self.storage_kind == "postgres":
+            return f"{DSN}{'&' if '?' in DSN else '?'}schema={self.pg_schema}"
+        return f"sqlite:///{self.db_path}"
 
     def output(self, proc: subprocess.Popen) -> str:
         return next(log for p, log in self.procs if p is proc).read_text()
@@ -160,11 +166,17 @@ class AppModuleTests(WorkerProcessCase):
 
     async def test_missing_app_module_or_bad_storage_url_exits_2(self) -> None:
         missing = self.spawn(app="does_not_exist")
-        bad_url = self.spawn(storage="postgres://nowhere")
+        bad_url = self.spawn(storage="mysql://nowhere")
         self.assertEqual(await self.exit_code(missing), 2)
         self.assertIn("error: No module named", self.output(missing))
         self.assertEqual(await self.exit_code(bad_url), 2)
-        self.assertIn("error: unsupported storage URL 'postgres://nowhere'", self.output(bad_url))
+        self.assertIn("error: unsupported storage URL 'mysql://nowhere'", self.output(bad_url))
+
+    async def test_unreachable_database_is_one_error_line_and_exit_2(self) -> None:
+        proc = self.spawn(storage="postgresql://postgres@127.0.0.1:1/postgres")
+        self.assertEqual(await self.exit_code(proc), 2, self.output(proc))
+        self.assertIn("error: postgresql://postgres@127.0.0.1:1/postgres (schema uno_jobs)",
+                      self.output(proc))
 
     async def test_tasks_registered_with_uno_jobs_task_are_served(self) -> None:
         self.producer.register_task("shout", _not_here)
@@ -176,3 +188,7 @@ class AppModuleTests(WorkerProcessCase):
         self.assertIn("serving queues default,other", self.output(proc))
         proc.send_signal(signal.SIGTERM)
         self.assertEqual(await self.exit_code(proc), 0, self.output(proc))
+
+
+class PostgresTwoWorkerProcessesTests(TwoWorkerProcessesTests):
+    storage_kind = "postgres"

@@ -13,6 +13,7 @@
         print((await manager.wait_for_job(job_id)).result)
 """
 
+from uno.core.lazy import lazy_exports
 from uno.jobs.job import Job, JobStatus, Priority
 from uno.jobs.manager import JobManager
 from uno.jobs.result import Result
@@ -36,3 +37,8 @@ __all__ = [
     "Scheduler",
     "task",
 ]
+
+# stores whose driver is an extra: imported on first use (and left out of
+# __all__, so `import *` works without the extras)
+_DRIVER_STORES = {"PostgresJobStorage": "storage.postgres"}
+__getattr__, __dir__ = lazy_exports(__name__, _DRIVER_STORES, globals())

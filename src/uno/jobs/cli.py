@@ -2,6 +2,7 @@
 
     python -m uno.jobs worker --storage sqlite:///jobs.db --app myapp.tasks \\
         [--queues emails,default] [--concurrency 20]
+    python -m uno.jobs worker --storage postgresql://app@db.internal:5432/app --app myapp.tasks
 
 ``--app`` names a module (``module:attribute`` picks one of several managers)
 that registers tasks: on a module-level ``JobManager`` (``@manager.task``) or
@@ -29,7 +30,7 @@ from collections.abc import Sequence
 
 from uno.jobs.errors import StorageError
 from uno.jobs.manager import JobManager
-from uno.jobs.storage.url import storage_from_url
+from uno.jobs.storage.url import SUPPORTED, storage_from_url
 from uno.jobs.worker import AsyncWorker
 from uno.jobs.worker_app import declared_queues, load_app, serve
 
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m uno.jobs")
     commands = parser.add_subparsers(dest="command", required=True)
     worker = commands.add_parser("worker", help="run workers until SIGTERM/SIGINT")
-    worker.add_argument("--storage", required=True, help="sqlite:///PATH or memory://")
+    worker.add_argument("--storage", required=True, help=SUPPORTED)
     worker.add_argument("--app", required=True, help="module that registers the tasks")
     worker.add_argument("--queues", default=None,
                         help="comma-separated (default: every queue the app's tasks declare)")
@@ -69,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--shutdown-timeout", type=float, default=30.0)
     worker.add_argument("--log-level", default="INFO")
     status = commands.add_parser("status", help="queues by status, workers and health")
-    status.add_argument("--storage", required=True, help="sqlite:///PATH")
+    status.add_argument("--storage", required=True, help=SUPPORTED)
     status.add_argument("--json", action="store_true", help="print JSON instead of tables")
     return parser
 

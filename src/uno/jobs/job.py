@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from enum import Enum, IntEnum
 from typing import Any
@@ -90,8 +90,12 @@ class Job:
         return self.scheduled_at or self.created_at
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-serialisable dict (times as ISO strings, durations as seconds)."""
-        data = asdict(self)
+        """A JSON-serialisable dict (times as ISO strings, durations as seconds).
+        Its lists and dicts are copies; values nested in them are shared (no deep
+        copy: stores encode a job on every status change)."""
+        data = {name: getattr(self, name) for name in _FIELD_NAMES}
+        data["args"], data["kwargs"] = list(self.args), dict(self.kwargs)
+        data["metadata"], data["tags"] = dict(self.metadata), list(self.tags)
         data["priority"] = int(self.priority)
         data["status"] = self.status.value
         for name in _TIME_FIELDS:
@@ -117,4 +121,5 @@ class Job:
         return cls(**values)
 
 
+_FIELD_NAMES = tuple(f.name for f in fields(Job))
 _TIME_FIELDS = ("created_at", "scheduled_at", "started_at", "completed_at", "updated_at")

@@ -5,12 +5,20 @@ through ``fail_job`` with ``JobStalledError`` (so it is retried while it has
 retries, and the instrumentation sees it end). A job claimed (RESERVED) that
 long ago but never started — its worker died in between — goes back to PENDING.
 Finished jobs older than ``cleanup_age`` are deleted every ``cleanup_interval``.
+
+Processes sharing a store take turns: a round runs only while this manager
+holds the store's ``maintenance`` lease (taken for the round, released after
+it; a process killed mid-round holds it ``ROUND_LEASE_TTL`` at most), and a
+stalled job is failed only if it is still RUNNING when the failure is stored
+(``fail_job(..., only_if=...)``), so no job is failed twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+import contextlib
+import uuid
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from uno.core.background import cancel_and_wait
@@ -26,6 +34,7 @@ class Maintenance:
         self._manager = manager
         self._task: asyncio.Task[None] | None = None
         self._last_cleanup: datetime | None = None
+        self.holder = f"maintenance-{uuid.uuid4().hex[:12]}"
 
     @property
     def interval(self) -> float:
@@ -41,14 +50,27 @@ class Maintenance:
         self._task = None
 
     async def run_once(self) -> tuple[int, int]:
-        """Fail stalled jobs and (when due) delete old ones; return both counts."""
+        """Fail stalled jobs and (when due) delete old ones; return both counts
+        ((0, 0) while another process holds the maintenance lease)."""
         m, now = self._manager, utcnow()
+        if not await m.storage.try_acquire_lease(MAINTENANCE_LEASE, self.holder,
+                                                 ROUND_LEASE_TTL, now):
+            return 0, 0
+        try:
+            return await self._round(now)
+        finally:
+            with contextlib.suppress(Exception):  # released: the next round may run anywhere
+                await m.storage.try_acquire_lease(MAINTENANCE_LEASE, self.holder,
+                                                  timedelta(0), utcnow())
+
+    async def _round(self, now: datetime) -> tuple[int, int]:
+        m = self._manager
         stalled = await m.storage.find_stalled(now - m.stall_timeout)
         for job in stalled:
             error = JobStalledError(
                 f"no heartbeat from worker {job.worker_id!r} for {m.stall_timeout}"
             )
-            await m.fail_job(job, error)
+            await m.fail_job(job, error, only_if=(JobStatus.RUNNING,))
         await self._release_abandoned_claims(now - m.stall_timeout)
         deleted = 0
         if self._last_cleanup is None or now - self._last_cleanup >= m.cleanup_interval:
@@ -65,7 +87,8 @@ class Maintenance:
                 m.logger.warning("job %s was claimed by %s but never started; requeued",
                                  job.id, job.worker_id, extra={"job_id": job.id})
                 job.status, job.worker_id, job.updated_at = JobStatus.PENDING, None, utcnow()
-                await m.storage.update(job)
+                if await m.storage.transition(job, (JobStatus.RESERVED,)):
+                    m._wake_workers()
 
     async def _loop(self) -> None:
         while True:
@@ -76,4 +99,7 @@ class Maintenance:
             await asyncio.sleep(self.interval)
 
 
-__all__ = ["Maintenance"]
+MAINTENANCE_LEASE = "maintenance"
+ROUND_LEASE_TTL = timedelta(minutes=1)
+
+__all__ = ["MAINTENANCE_LEASE", "Maintenance"]

@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,15 +42,16 @@ from uno.jobs.errors import (
     StorageError,
     UnknownTaskError,
 )
-from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus, Priority, utcnow
+from uno.jobs.job import FINISHED_STATUSES, WAITING_STATUSES, Job, JobStatus, Priority, utcnow
 from uno.jobs.maintenance import Maintenance
 from uno.jobs.protocols import Scheduler, Worker
 from uno.jobs.queries import JobQueries
 from uno.jobs.result import Result, storage_failures
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
 from uno.jobs.tasks import Handler, TaskDefinition, TaskRegistry, default_registry, make_definition
-from uno.jobs.validation import build_job
+from uno.jobs.validation import build_job, build_jobs
 from uno.jobs.waiters import JobWaiters
+from uno.jobs.write_retry import retry_while_unavailable
 
 
 class JobManager(JobQueries):
@@ -80,6 +81,7 @@ class JobManager(JobQueries):
         self._work_available = asyncio.Event()
         self._maintenance = Maintenance(self)
         self._executor: ThreadPoolExecutor | None = None
+        self._listening = False
         if scheduler is not None and hasattr(scheduler, "bind"):
             scheduler.bind(self)
 
@@ -133,19 +135,46 @@ class JobManager(JobQueries):
                 retry_delay=retry_delay, timeout=timeout, metadata=metadata, tags=tags,
             )
             await self.storage.add(job)
-        except DuplicateJobError as exc:
-            return Result.failure(f"cannot enqueue {task_name!r}: {exc}", code=Result.DUPLICATE)
-        except ValueError as exc:
-            return Result.failure(f"cannot enqueue {task_name!r}: {exc}", code=Result.INVALID)
+        except ValueError as exc:  # a store that fails: @storage_failures answers
+            return _enqueue_failure(task_name, exc)
         log.job_event(self.logger, "enqueued", job)
         self._work_available.set()
         return Result.success(job.id)
+
+    @storage_failures
+    async def enqueue_many(
+        self,
+        task_name: str,
+        args_list: Sequence[Sequence[Any]],
+        *,
+        kwargs_list: Sequence[Mapping[str, Any]] | None = None,
+        queue_name: str | None = None,
+        priority: Priority = Priority.NORMAL,
+        scheduled_at: datetime | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Result[list[str]]:
+        """One job per element of ``args_list``, stored all or nothing; a failed
+        Result naming the first bad element otherwise (then nothing is stored)."""
+        definition = self.get_task(task_name)
+        if definition is None:
+            return Result.failure(f"unknown task {task_name!r}", code=Result.UNKNOWN_TASK)
+        try:
+            jobs = build_jobs(definition, args_list, kwargs_list, queue_name=queue_name,
+                              priority=priority, scheduled_at=scheduled_at, metadata=metadata)
+            await self.storage.add_many(jobs)
+        except ValueError as exc:  # a store that fails: @storage_failures answers
+            return _enqueue_failure(task_name, exc)
+        for job in jobs:
+            log.job_event(self.logger, "enqueued", job)
+        if jobs:
+            self._work_available.set()
+        return Result.success([job.id for job in jobs])
 
     async def start_job(self, job: Job, worker_name: str) -> Job:
         now = utcnow()
         job.status, job.worker_id = JobStatus.RUNNING, worker_name
         job.started_at = job.updated_at = now
-        await self.storage.update(job)
+        await self._write(job, "start")
         log.job_event(self.logger, "started", job)
         return job
 
@@ -156,7 +185,7 @@ class JobManager(JobQueries):
         finished = dataclasses.replace(job, status=JobStatus.COMPLETED, result=result,
                                        error=None, completed_at=now, updated_at=now)
         try:
-            await self.storage.update(finished)
+            await self._write(finished, "complete")
         except ValueError as exc:
             raise ResultNotStorableError(f"result of job {job.id} cannot be stored: {exc}") from exc
         _assign(job, finished)
@@ -164,23 +193,31 @@ class JobManager(JobQueries):
         self._waiters.notify(job)
         return job
 
-    async def fail_job(self, job: Job, error: BaseException) -> Job:
+    async def fail_job(self, job: Job, error: BaseException, *,
+                       only_if: Collection[JobStatus] | None = None) -> Job:
         """Record a failed attempt: a retry after ``retry_delay`` while
-        ``retry_count < max_retries``, else FAILED (TIMEOUT for a timeout)."""
+        ``retry_count < max_retries``, else FAILED (TIMEOUT for a timeout).
+        With ``only_if`` (the stall sweep), only while the stored job's status
+        is one of those; otherwise the job is returned as stored, unchanged."""
         now = utcnow()
-        times = log.attempt_times(job, now)  # before a retry moves the job's due time
-        job.error = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        job.updated_at = now
-        job.result = None
+        times = log.attempt_times(job, now)  # the attempt that ended, before a retry moves it
+        failed = dataclasses.replace(job, result=None, updated_at=now, error=(
+            f"{type(error).__name__}: {error}" if str(error) else type(error).__name__))
         if isinstance(error, JobTimeoutError):
-            job.status, job.completed_at = JobStatus.TIMEOUT, now
+            failed.status, failed.completed_at = JobStatus.TIMEOUT, now
         elif isinstance(error, NON_RETRYABLE) or job.retry_count >= job.max_retries:
-            job.status, job.completed_at = JobStatus.FAILED, now
+            failed.status, failed.completed_at = JobStatus.FAILED, now
         else:
-            job.retry_count += 1
-            job.status, job.worker_id = JobStatus.RETRYING, None
-            job.scheduled_at = now + job.retry_delay
-        await self.storage.update(job)
+            failed.retry_count += 1
+            failed.status, failed.worker_id = JobStatus.RETRYING, None
+            failed.scheduled_at = now + job.retry_delay
+        if only_if is None:
+            await self._write(failed, "fail")
+        elif not await self.storage.transition(failed, only_if):
+            self.logger.info("job %s changed meanwhile; not failing it", job.id,
+                             extra={"job_id": job.id})
+            return await self.storage.get(job.id) or job
+        _assign(job, failed)
         log.job_outcome(self.logger, job, error, times)
         if job.status in FINISHED_STATUSES:
             self._waiters.notify(job)
@@ -234,8 +271,12 @@ class JobManager(JobQueries):
         # not RESERVED: a worker holds that job and would start it anyway
         if not job.status.is_waiting:
             return Result.failure(f"job {job_id} is {job.status.value} and cannot be cancelled")
-        job.status, job.completed_at, job.updated_at = JobStatus.CANCELLED, utcnow(), utcnow()
-        await self.storage.update(job)
+        now = utcnow()
+        cancelled = dataclasses.replace(job, status=JobStatus.CANCELLED, completed_at=now,
+                                        updated_at=now)
+        if not await self.storage.transition(cancelled, WAITING_STATUSES):  # a worker claimed it
+            return Result.failure(f"job {job_id} was claimed meanwhile and cannot be cancelled")
+        _assign(job, cancelled)
         log.job_event(self.logger, "cancelled", job)
         self._waiters.notify(job)
         return Result.success(True)
@@ -249,10 +290,11 @@ class JobManager(JobQueries):
         if job.status not in (JobStatus.FAILED, JobStatus.TIMEOUT, JobStatus.CANCELLED):
             return Result.failure(f"job {job_id} is {job.status.value}; only finished, "
                                   "unsuccessful jobs can be retried")
-        now = utcnow()
+        previous, now = job.status, utcnow()
         job.status, job.scheduled_at, job.updated_at = JobStatus.PENDING, now, now
         job.error = job.worker_id = job.started_at = job.completed_at = None
-        await self.storage.update(job)
+        if not await self.storage.transition(job, [previous]):
+            return Result.failure(f"job {job_id} changed meanwhile; read it and retry again")
         log.job_event(self.logger, "requeued", job)
         self._work_available.set()
         return Result.success(True)
@@ -304,6 +346,9 @@ class JobManager(JobQueries):
         await self.storage.open()
         self.running = True
         self._work_available = asyncio.Event()  # bound to this run's event loop
+        if not self._listening:  # another process's enqueue or retry wakes idle workers
+            self.storage.on_work_available(self._wake_workers)
+            self._listening = True
         # plain-function handlers: one thread per concurrency slot, not the loop's
         # default pool (min(32, cpus + 4) threads)
         slots = sum(worker.concurrency for worker in self.workers)
@@ -349,6 +394,16 @@ class JobManager(JobQueries):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
+    def _wake_workers(self) -> None:
+        self._work_available.set()
+
+    async def _write(self, job: Job, what: str) -> None:
+        """``storage.update(job)``, retried while the store is unavailable for up
+        to half the stall timeout (the stall sweep retries the job after that)."""
+        await retry_while_unavailable(
+            lambda: self.storage.update(job), give_up_after=self.stall_timeout.total_seconds() / 2,
+            what=f"{what} job {job.id}", logger=self.logger)
+
     async def wait_for_work(self, timeout: float) -> None:
         """Sleep until a job may be available here, or ``timeout`` seconds."""
         try:
@@ -360,6 +415,12 @@ class JobManager(JobQueries):
 
 
 _SYNC_QUEUE_PREFIX = "sync:"
+def _enqueue_failure(task_name: str, exc: ValueError) -> Result[Any]:
+    """The failed Result of an enqueue: a duplicate id, or bad arguments."""
+    code = Result.DUPLICATE if isinstance(exc, DuplicateJobError) else Result.INVALID
+    return Result.failure(f"cannot enqueue {task_name!r}: {exc}", code=code)
+
+
 def _assign(target: Job, source: Job) -> None:
     for name in Job.__dataclass_fields__:
         setattr(target, name, getattr(source, name))

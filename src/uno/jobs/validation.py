@@ -82,3 +82,39 @@ def build_job(
     if job_id is not None:
         job.id = job_id
     return job
+
+
+def build_jobs(
+    definition: TaskDefinition,
+    args_list: Sequence[Sequence[Any]],
+    kwargs_list: Sequence[Mapping[str, Any]] | None,
+    *,
+    queue_name: str | None,
+    priority: Any,
+    scheduled_at: datetime | None,
+    metadata: Mapping[str, Any] | None,
+) -> list[Job]:
+    """One job per element of ``args_list`` (``enqueue_many``); a ``ValueError``
+    naming the first bad element."""
+    _require_list(args_list, "args_list")
+    if kwargs_list is not None:
+        _require_list(kwargs_list, "kwargs_list")
+        if len(kwargs_list) != len(args_list):
+            raise ValueError(f"kwargs_list has {len(kwargs_list)} elements, "
+                             f"args_list {len(args_list)}: they must match")
+    jobs = []
+    for index, args in enumerate(args_list):
+        try:
+            jobs.append(build_job(
+                definition, args=args, kwargs=None if kwargs_list is None else kwargs_list[index],
+                queue_name=queue_name, priority=priority, job_id=None,
+                scheduled_at=scheduled_at, max_retries=None, retry_delay=None, timeout=None,
+                metadata=metadata, tags=None))
+        except ValueError as exc:
+            raise ValueError(f"element {index} of args_list: {exc}") from exc
+    return jobs
+
+
+def _require_list(value: Any, name: str) -> None:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
+        raise ValueError(f"{name} must be a list, got {type(value).__name__}")

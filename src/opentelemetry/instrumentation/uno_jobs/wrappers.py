@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
+from opentelemetry.instrumentation.uno_jobs.batch_producer import make_enqueue_many_wrapper
 from opentelemetry.instrumentation.uno_jobs.logs import LogBridge
 from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder
 from opentelemetry.instrumentation.uno_jobs.running_managers import RunningManagers
@@ -167,6 +168,7 @@ def make_wrappers(recorder: JobRecorder, managers: RunningManagers,
 
     return {
         "enqueue": enqueue,
+        "enqueue_many": make_enqueue_many_wrapper(recorder.producer),
         "start_job": start_job,
         "complete_job": finishing("complete_job", "completed", "result"),
         "fail_job": finishing("fail_job", "failed", "error", begin="begin_fail"),

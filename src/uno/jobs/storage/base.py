@@ -12,7 +12,7 @@ Every backend passes the same contract suite (``tests/test_storage_contract.py``
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from uno.jobs.job import Job, JobStatus
@@ -22,6 +22,15 @@ _ALL = 2**62  # "no limit" for list_jobs (fits SQLite's 64-bit integers)
 
 class DuplicateJobError(ValueError):
     """A job with this id is already stored."""
+
+
+def check_unique_ids(jobs: Sequence[Job]) -> None:
+    """``DuplicateJobError`` if an id repeats within ``jobs``."""
+    seen: set[str] = set()
+    for job in jobs:
+        if job.id in seen:
+            raise DuplicateJobError(f"job id {job.id!r} appears twice in the batch")
+        seen.add(job.id)
 
 
 class JobStorage(abc.ABC):
@@ -40,6 +49,50 @@ class JobStorage(abc.ABC):
     async def ping(self) -> None:
         """One cheap round trip; ``StorageUnavailableError`` when the store cannot be read."""
         await self.paused_queues()
+
+    async def add_many(self, jobs: Sequence[Job]) -> None:
+        """Store new jobs, all or nothing: ``DuplicateJobError`` if any id exists
+        (or repeats in ``jobs``), ``ValueError`` if any cannot be stored; then
+        none is stored. This default suits stores whose ``add`` never suspends
+        between its checks and its write; others override it."""
+        check_unique_ids(jobs)
+        for job in jobs:
+            if await self.get(job.id) is not None:
+                raise DuplicateJobError(f"a job with id {job.id!r} already exists")
+        for job in jobs:
+            await self.add(job)
+
+    async def claim_batch(
+        self, queues: Sequence[str], worker_id: str, now: datetime, limit: int
+    ) -> list[Job]:
+        """Up to ``limit`` jobs in claim order, with ``claim_next``'s guarantees."""
+        claimed: list[Job] = []
+        while len(claimed) < limit:
+            job = await self.claim_next(queues, worker_id, now)
+            if job is None:
+                break
+            claimed.append(job)
+        return claimed
+
+    def on_work_available(self, callback: Callable[[], None]) -> None:  # noqa: B027
+        """Register ``callback``, called on the event loop when another process
+        may have made a job due (LISTEN/NOTIFY, pub/sub). Default: never called
+        (in-process wake-ups stay in ``JobManager``)."""
+
+    async def next_due_at(self, queues: Sequence[str]) -> datetime | None:
+        """The earliest due time among waiting jobs of ``queues`` (not paused), or
+        None: an idle worker sleeps until then (capped by its poll interval)."""
+        return None
+
+    async def transition(self, job: Job, expected: Collection[JobStatus]) -> bool:
+        """Store ``job`` only if the stored job's status is still one of
+        ``expected`` (compare-and-set); False otherwise. This default checks then
+        updates: right for single-process stores whose calls never suspend."""
+        stored = await self.get(job.id)
+        if stored is None or stored.status not in expected:
+            return False
+        await self.update(job)
+        return True
 
     @abc.abstractmethod
     async def add(self, job: Job) -> None:

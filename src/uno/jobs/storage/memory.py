@@ -156,13 +156,15 @@ class InMemoryJobStorage(JobStorage):
 
     async def oldest_waiting_due_at(self, now: datetime) -> dict[str, datetime]:
         oldest = {}
-        for queue, heaps in self._heaps.items():
-            heap = heaps.by_due  # its head is the queue's earliest due_at, once stale ones go
-            while heap and not self._is_current(self._jobs.get(heap[0][2]), queue, heap[0][0]):
-                heapq.heappop(heap)
-            if heap and heap[0][0] <= now:
-                oldest[queue] = heap[0][0]
+        for queue in self._heaps:
+            due_at = self._earliest_due(queue)
+            if due_at is not None and due_at <= now:
+                oldest[queue] = due_at
         return oldest
+
+    async def next_due_at(self, queues: Sequence[str]) -> datetime | None:
+        due = [self._earliest_due(q) for q in queues if q in self._heaps and q not in self._paused]
+        return min((d for d in due if d is not None), default=None)
 
     async def try_acquire_lease(self, name: str, holder: str, ttl: timedelta,
                                 now: datetime) -> bool:
@@ -197,6 +199,12 @@ class InMemoryJobStorage(JobStorage):
         job = self._jobs.pop(job_id)
         self._seq.pop(job_id, None)
         self._counts[(job.queue_name, job.status)] -= 1
+
+    def _earliest_due(self, queue: str) -> datetime | None:
+        heap = self._heaps[queue].by_due  # its head is the earliest due_at, once stale ones go
+        while heap and not self._is_current(self._jobs.get(heap[0][2]), queue, heap[0][0]):
+            heapq.heappop(heap)
+        return heap[0][0] if heap else None
 
     def _compact_by_due(self, queue: str) -> None:
         """Drop stale ``by_due`` entries once they outnumber the waiting jobs

@@ -22,14 +22,16 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from uno.jobs.errors import JobDecodeError, StorageError, StorageUnavailableError
 from uno.jobs.job import FINISHED_STATUSES, WAITING_STATUSES, Job, JobStatus
-from uno.jobs.storage.base import DuplicateJobError, JobStorage
+from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
+from uno.jobs.storage.codec import encode_element as _encode_element
+from uno.jobs.storage.codec import encode_job as _encode
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -55,7 +57,6 @@ COMMIT;
 """
 _WAITING = tuple(s.value for s in WAITING_STATUSES)
 _FINISHED = tuple(sorted(s.value for s in FINISHED_STATUSES))
-_VALUE_FIELDS = ("args", "kwargs", "result", "metadata", "tags")
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
 
@@ -66,21 +67,6 @@ def _ts(moment: datetime) -> float:
 
 def _marks(values: Sequence[Any]) -> str:
     return ",".join("?" * len(values))
-
-
-def _encode(job: Job) -> str:
-    """``json.dumps(job.to_dict())``, or ``ValueError`` naming the bad field."""
-    try:
-        return json.dumps(job.to_dict(), allow_nan=False)
-    except (TypeError, ValueError, RecursionError) as exc:
-        for name in _VALUE_FIELDS:
-            try:
-                json.dumps(getattr(job, name), allow_nan=False)
-            except (TypeError, ValueError, RecursionError) as field_exc:
-                verb = "are" if name in ("args", "kwargs", "tags") else "is"
-                msg = f"job {name} {verb} not JSON-serialisable: {field_exc}"
-                raise ValueError(msg) from field_exc
-        raise ValueError(f"job {job.id} is not JSON-serialisable: {exc}") from exc
 
 
 def _decode(job_id: str, data: str) -> tuple[Job, dict[str, Any]]:
@@ -232,6 +218,27 @@ class SQLiteJobStorage(JobStorage):
 
         await self._run(insert, write=True)
 
+    async def add_many(self, jobs: Sequence[Job]) -> None:
+        check_unique_ids(jobs)
+        rows = [_row(job, _encode_element(index, job)) for index, job in enumerate(jobs)]
+
+        def insert(conn: sqlite3.Connection) -> None:
+            try:
+                conn.executemany(
+                    "INSERT INTO jobs (queue_name, status, priority, due_at, updated_at, data, id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            except sqlite3.IntegrityError as exc:
+                existing = conn.execute(
+                    "SELECT id FROM jobs WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1",
+                    (json.dumps([job.id for job in jobs]),)).fetchone()
+                name = repr(existing[0]) if existing else "in the batch"
+                raise DuplicateJobError(f"a job with id {name} already exists") from exc
+            conn.executemany("INSERT OR IGNORE INTO queues VALUES (?)",
+                             [(queue,) for queue in {job.queue_name for job in jobs}])
+
+        if rows:
+            await self._run(insert, write=True)
+
     async def get(self, job_id: str) -> Job | None:
         rows = await self._query("SELECT data FROM jobs WHERE id = ?", (job_id,))
         return _decode(job_id, rows[0][0])[0] if rows else None
@@ -250,9 +257,14 @@ class SQLiteJobStorage(JobStorage):
         await self._run(replace, write=True)
 
     async def claim_next(self, queues: Sequence[str], worker_id: str, now: datetime) -> Job | None:
+        claimed = await self.claim_batch(queues, worker_id, now, 1)
+        return claimed[0] if claimed else None
+
+    async def claim_batch(self, queues: Sequence[str], worker_id: str, now: datetime,
+                          limit: int) -> list[Job]:
         queues = list(dict.fromkeys(queues))
-        if not queues:
-            return None
+        if not queues or limit < 1:
+            return []
         # one indexed LIMIT 1 lookup per queue, merged: no sort of the backlog
         per_queue = (
             "SELECT * FROM (SELECT id, status, updated_at, data, priority, due_at, seq FROM jobs"
@@ -268,8 +280,9 @@ class SQLiteJobStorage(JobStorage):
         )
         params = tuple(value for queue in queues for value in (queue, _ts(now)))
 
-        def claim(conn: sqlite3.Connection) -> tuple[Job, tuple[Any, ...]] | None:
-            while row := conn.execute(select, params).fetchone():
+        def claim(conn: sqlite3.Connection) -> list[tuple[Job, tuple[Any, ...]]]:
+            claimed: list[tuple[Job, tuple[Any, ...]]] = []
+            while len(claimed) < limit and (row := conn.execute(select, params).fetchone()):
                 job_id, status, updated_at, old_data = row
                 try:
                     job, raw = _decode(job_id, old_data)
@@ -283,21 +296,41 @@ class SQLiteJobStorage(JobStorage):
                 data = json.dumps(raw)
                 conn.execute("UPDATE jobs SET status = 'reserved', updated_at = ?, data = ?"
                              " WHERE id = ?", (_ts(now), data, job_id))
-                return job, (status, updated_at, old_data, job_id, data)  # job, undo
-            return None
+                claimed.append((job, (status, updated_at, old_data, job_id, data)))  # job, undo
+            return claimed
 
         if not await self._query(select, params):  # idle workers skip the write lock
-            return None
+            return []
         future = asyncio.ensure_future(self._run(claim, write=True))
         try:
             claimed = await asyncio.shield(future)
-        except asyncio.CancelledError:  # the claim may still commit: hand the job back
+        except asyncio.CancelledError:  # the claim may still commit: hand the jobs back
             with contextlib.suppress(Exception):
-                _, undo = await future  # type: ignore[misc]
-                await self._exec("UPDATE jobs SET status = ?, updated_at = ?, data = ?"
-                                 " WHERE id = ? AND data = ?", undo)
+                for _, undo in await future:
+                    await self._exec("UPDATE jobs SET status = ?, updated_at = ?, data = ?"
+                                     " WHERE id = ? AND data = ?", undo)
             raise
-        return claimed[0] if claimed is not None else None
+        return [job for job, _ in claimed]
+
+    async def transition(self, job: Job, expected: Collection[JobStatus]) -> bool:
+        wanted = [JobStatus(status).value for status in expected]
+        if not wanted:
+            return False
+        data = _encode(job)
+        return bool(await self._exec(
+            "UPDATE jobs SET queue_name = ?, status = ?, priority = ?, due_at = ?, updated_at = ?,"
+            f" data = ?, error = NULL WHERE id = ? AND status IN ({_marks(wanted)})",
+            (*_row(job, data), *wanted)))
+
+    async def next_due_at(self, queues: Sequence[str]) -> datetime | None:
+        queues = list(dict.fromkeys(queues))
+        if not queues:
+            return None
+        rows = await self._query(
+            "SELECT MIN(due_at) FROM jobs WHERE status IN ('pending', 'retrying')"
+            f" AND queue_name IN ({_marks(queues)})"
+            " AND queue_name NOT IN (SELECT queue_name FROM paused_queues)", queues)
+        return datetime.fromtimestamp(rows[0][0], UTC) if rows and rows[0][0] is not None else None
 
     async def list_jobs(self, statuses: Iterable[JobStatus], queue_name: str | None = None,
                         limit: int = 100, offset: int = 0) -> list[Job]:

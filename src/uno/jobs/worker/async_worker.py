@@ -4,11 +4,13 @@
     manager = JobManager(storage, workers=[worker])
     async with manager: ...      # the manager starts and stops its workers
 
-The claim loop reads top to bottom: take a free slot, claim the next due job,
-run it in its own task. While jobs run, a heartbeat keeps their ``updated_at``
-fresh so the manager can tell a slow job from a dead worker. ``stop()`` stops
-claiming, lets in-flight jobs finish within ``shutdown_timeout``, then cancels
-the rest (they end as failed attempts, retried while they have retries).
+The claim loop reads top to bottom: take the free slots, claim that many due
+jobs in one storage call, run each in its own task; with nothing due, sleep
+until a wake-up, the next scheduled job's due time or ``poll_interval``.
+While jobs run, a heartbeat keeps their ``updated_at`` fresh so the manager
+can tell a slow job from a dead worker. ``stop()`` stops claiming, lets
+in-flight jobs finish within ``shutdown_timeout``, then cancels the rest (they
+end as failed attempts, retried while they have retries).
 
 ``last_heartbeat`` is the worker's own pulse, set whenever the store answers a
 claim attempt or a heartbeat of running jobs: its age grows when the worker can
@@ -132,22 +134,50 @@ class AsyncWorker:
         manager = self.manager
         assert manager is not None
         while True:
-            await self._slots.acquire()
+            free = await self._take_free_slots()
             try:
-                job = await manager.storage.claim_next(self.queues, self.name, utcnow())
+                jobs = await manager.storage.claim_batch(self.queues, self.name, utcnow(), free)
             except Exception:
-                self._slots.release()
+                self._give_back(free)
                 manager.logger.exception("worker %s could not claim a job", self.name)
                 await asyncio.sleep(self.poll_interval)
                 continue
             self.last_heartbeat = utcnow()
-            if job is None:
-                self._slots.release()
-                await manager.wait_for_work(self.poll_interval)
+            self._give_back(free - len(jobs))
+            if not jobs:
+                await manager.wait_for_work(await self._idle_timeout())
                 continue
             self.last_activity = utcnow()
-            task = asyncio.create_task(self._run(job.id, job), name=f"job-{job.id}")
-            self._active[job.id] = task
+            for job in jobs:
+                self._active[job.id] = asyncio.create_task(self._run(job.id, job),
+                                                           name=f"job-{job.id}")
+
+    async def _take_free_slots(self) -> int:
+        """Wait for one free slot, then take every other free one (claimed in one go)."""
+        await self._slots.acquire()
+        taken = 1
+        while not self._slots.locked():
+            await self._slots.acquire()  # free: returns at once
+            taken += 1
+        return taken
+
+    def _give_back(self, slots: int) -> None:
+        for _ in range(slots):
+            self._slots.release()
+
+    async def _idle_timeout(self) -> float:
+        """Seconds to sleep with nothing due: until the next scheduled job of these
+        queues is due, at most ``poll_interval`` (a wake-up from an enqueue ends it
+        sooner)."""
+        assert self.manager is not None
+        try:
+            due_at = await self.manager.storage.next_due_at(self.queues)
+        except Exception:
+            return self.poll_interval
+        if due_at is None:
+            return self.poll_interval
+        wait = (due_at - utcnow()).total_seconds()
+        return min(self.poll_interval, wait if wait > 0 else 0.05)
 
     async def _run(self, job_id: str, job: Any) -> None:
         manager = self.manager

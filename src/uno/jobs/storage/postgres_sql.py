@@ -1,0 +1,92 @@
+"""The statements of ``PostgresJobStorage``, one per storage call, each a single
+round trip; and the asyncpg errors that mean the server cannot be reached.
+
+    statements = Statements("uno_jobs", "uno_jobs_work")
+    rows = await conn.fetch(statements.claim, queues, now, limit, worker_id)
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,  # refused, reset, unreachable (ConnectionError is one)
+    TimeoutError,
+    asyncpg.PostgresConnectionError,  # class 08: the connection is gone
+    asyncpg.InterfaceError,  # "connection is closed"
+    asyncpg.InternalClientError,  # a connection killed while idle: "another operation ..."
+    asyncpg.exceptions.AdminShutdownError,  # pg_terminate_backend, server shutdown
+    asyncpg.exceptions.CrashShutdownError,
+    asyncpg.exceptions.CannotConnectNowError,  # starting up / shutting down
+    asyncpg.exceptions.TooManyConnectionsError,
+)
+UNIQUE_VIOLATION = asyncpg.UniqueViolationError
+_COLUMNS = "id, queue_name, status, priority, due_at, updated_at, worker_id, data"
+_READ = "id, status, worker_id, updated_at, data"  # what _decode takes
+_WAITING = "status IN ('pending', 'retrying')"  # literal: the partial indexes apply
+
+
+class Statements:
+    def __init__(self, schema: str, channel: str) -> None:
+        s = schema
+        remember_queue = f"INSERT INTO {s}.queues SELECT DISTINCT queue_name FROM changed" \
+                         " ON CONFLICT DO NOTHING"
+        serving = (f"ARRAY(SELECT unnest($1::text[]) EXCEPT"
+                   f" SELECT queue_name FROM {s}.paused_queues)")  # asked for, not paused
+        self.add = (f"WITH changed AS (INSERT INTO {s}.jobs ({_COLUMNS})"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING queue_name) "
+                    + remember_queue)
+        self.add_many = (
+            f"WITH changed AS (INSERT INTO {s}.jobs ({_COLUMNS}) SELECT {_COLUMNS} FROM unnest("
+            "$1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[],"
+            f" $6::timestamptz[], $7::text[], $8::text[]) WITH ORDINALITY AS b({_COLUMNS}, n)"
+            " ORDER BY n RETURNING queue_name) " + remember_queue)
+        self.get = f"SELECT {_READ} FROM {s}.jobs WHERE id = $1"
+        set_all = ("SET queue_name = $2, status = $3, priority = $4, due_at = $5,"
+                   " updated_at = $6, worker_id = $7, data = $8, error = NULL")
+        self.update = (
+            f"UPDATE {s}.jobs AS j SET queue_name = u.queue_name, status = u.status,"
+            " priority = u.priority, due_at = u.due_at, updated_at = u.updated_at,"
+            " worker_id = u.worker_id, data = u.data, error = NULL FROM unnest("
+            "$1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[],"
+            f" $6::timestamptz[], $7::text[], $8::text[]) AS u({_COLUMNS})"
+            " WHERE j.id = u.id RETURNING j.id")
+        self.transition = f"UPDATE {s}.jobs {set_all} WHERE id = $1 AND status = ANY($9::text[])"
+        self.claim = (
+            f"WITH next AS (SELECT id FROM {s}.jobs WHERE {_WAITING}"
+            f" AND queue_name = ANY({serving}) AND due_at <= $2"
+            " ORDER BY priority, due_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)"
+            f" UPDATE {s}.jobs AS j SET status = 'reserved', worker_id = $4, updated_at = $2"
+            " FROM next WHERE j.id = next.id"
+            " RETURNING j.id, j.status, j.worker_id, j.updated_at, j.data,"
+            " j.priority, j.due_at, j.seq")
+        self.fail_undecodable = (f"UPDATE {s}.jobs SET status = 'failed', error = $2,"
+                                 " updated_at = $3 WHERE id = $1")
+        self.list_jobs = (f"SELECT {_READ} FROM {s}.jobs WHERE status = ANY($1::text[])"
+                          " AND ($2::text IS NULL OR queue_name = $2)"
+                          " ORDER BY seq LIMIT $3 OFFSET $4")
+        self.counts = f"SELECT queue_name, status, count(*) FROM {s}.jobs GROUP BY 1, 2"
+        self.queue_names = (f"SELECT queue_name FROM {s}.queues"
+                            f" UNION SELECT queue_name FROM {s}.paused_queues")
+        self.pause = f"INSERT INTO {s}.paused_queues VALUES ($1) ON CONFLICT DO NOTHING"
+        self.resume = (f"WITH resumed AS (DELETE FROM {s}.paused_queues WHERE queue_name = $1"
+                       f" RETURNING queue_name) SELECT pg_notify('{channel}', queue_name)"
+                       " FROM resumed")
+        self.paused = f"SELECT queue_name FROM {s}.paused_queues"
+        self.delete_waiting = (f"DELETE FROM {s}.jobs WHERE queue_name = $1"
+                               " AND status = ANY($2::text[])")
+        self.delete_finished = (f"DELETE FROM {s}.jobs WHERE status = ANY($1::text[])"
+                                " AND updated_at < $2")
+        self.stalled = (f"SELECT {_READ} FROM {s}.jobs WHERE status = 'running'"
+                        " AND updated_at < $1 ORDER BY seq")
+        self.heartbeat = (f"UPDATE {s}.jobs SET updated_at = $2 WHERE status = 'running'"
+                          " AND id = ANY($1::text[])")
+        self.oldest_waiting = (f"SELECT queue_name, min(due_at) FROM {s}.jobs WHERE {_WAITING}"
+                               " AND due_at <= $1 GROUP BY queue_name")
+        self.next_due = (f"SELECT min(due_at) FROM {s}.jobs WHERE {_WAITING}"
+                         f" AND queue_name = ANY({serving})")
+        self.lease = (
+            f"INSERT INTO {s}.leases AS l (name, holder, expires_at) VALUES ($1, $2, $3)"
+            " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
+            " expires_at = excluded.expires_at"
+            " WHERE l.holder = excluded.holder OR l.expires_at <= $4 RETURNING holder")
