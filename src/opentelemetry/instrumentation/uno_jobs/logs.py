@@ -2,19 +2,20 @@
 pipeline whatever level the application left its root logger at.
 
     bridge = LogBridge.install(logger_provider)   # None when no SDK pipeline is configured
+    LogBridge.install(logger_provider, progress=True)   # enqueued/started records too
     bridge.cover(manager.logger)                  # a manager's own logger= gets the same
     ...
     bridge.remove()                               # every logger it covers, as it was
 
 Python drops a record below its logger's effective level before any handler
-sees it, and the root logger defaults to WARNING, so "job ... started" (INFO)
+sees it, and the root logger defaults to WARNING, so "job ... completed" (INFO)
 would never reach the OpenTelemetry handler. When the application has not
 configured the ``uno.jobs`` logger itself (no level, propagating), the bridge
 sets it to INFO and stops its propagation, then delivers each record the way
 propagation would have: to every ancestor handler when the record passes the
 level the application left (the root's, unless it set ``uno.jobs``'s), and
 otherwise only to the OpenTelemetry handler of the pipeline. So the console
-shows what it showed before, and the pipeline gets every lifecycle record.
+shows what it showed before, and the pipeline gets the lifecycle records below.
 When no handler of the pipeline is reachable (log auto-instrumentation off, or
 an explicit ``logger_provider``), the bridge's own handler delivers them.
 
