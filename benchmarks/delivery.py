@@ -15,7 +15,8 @@ spans at once), then run. Each job makes two spans (``enqueue``,
 expected, spans received, delivery %, the ``uno_jobs.telemetry.dropped_spans``
 value (as exported at exit, and as the app read it), the spans neither
 received nor counted as dropped (lost in export: should be 0), and the
-lifecycle log records received (3 per job: enqueued, started, completed).
+lifecycle log records received (1 per job by default: the outcome; 3 with
+``OTEL_PYTHON_UNO_JOBS_PROGRESS_LOGS=true``).
 
 Settings: ``defaults`` — the SDK's (queue 2048, batch 512, 5 s delay);
 ``readme`` — what the README recommends for job workloads.

@@ -1,71 +1,64 @@
-"""Per-job cost the uno_jobs plugin adds, against the raw SDK floor for the same telemetry.
+"""What the telemetry costs per job under zero code, against what CeleryInstrumentor adds per task.
 
-    python benchmarks/overhead.py [--jobs 5000] [--rounds 5] [--concurrency 50] [--profile]
+    pip install celery opentelemetry-instrumentation-celery   # the reference; benchmark only
+    python benchmarks/overhead.py [--jobs 2000] [--rounds 5] [--concurrency 50]
+                                  [--gc-freeze] [--profile cprofile|pyinstrument]
 
-Three figures, timed in one process with the same SDK providers (a
-``TracerProvider`` whose ``SimpleSpanProcessor`` hands spans to an exporter that
-drops them, and a ``MeterProvider`` with an ``InMemoryMetricReader``):
+One process, the providers ``opentelemetry-instrument`` sets up
+(``zero_code_providers``: BatchSpanProcessor, a PeriodicExportingMetricReader
+collecting every ``--metric-interval`` seconds, a LoggerProvider with a
+BatchLogRecordProcessor and a LoggingHandler on the root logger; exporters
+that discard), and CPU time (``time.process_time``: every thread, the batch
+processors' and Celery's worker included) per job. Rounds interleave the
+modes, each figure is the median over rounds:
 
-- uninstrumented: N no-op jobs enqueued on an in-memory ``JobManager`` and run
-  by one ``AsyncWorker``, from the first enqueue to the last job finished;
-- instrumented: the same run with ``UnoJobsInstrumentor`` loaded;
-- floor: the SDK calls that telemetry needs per job, in a tight loop: two
-  spans started and ended, an inject and an extract, three counter adds and two
-  histogram records — with the plugin's span and metric attributes, metrics
-  recorded while the span is current (the SDK then attaches exemplars, as it
-  does to the plugin's); "bare floor": 2 and 4 span attributes and no current
-  span, the least any instrumentation could do;
-- floor in situ: the floor's calls made from the plugin's wrappers around a
-  real run (the recorder swapped for one that only makes those calls): what
-  the SDK work costs inside the runtime, with none of the plugin's own logic.
+- ``uno`` / ``uno+otel``: N no-op jobs enqueued on an in-memory ``JobManager``
+  and run by one ``AsyncWorker``, without and with ``UnoJobsInstrumentor``
+  (instrumented as zero code does it: no arguments, the global providers);
+- ``celery`` / ``celery+otel``: N no-op tasks sent with ``delay()`` to a real
+  Celery worker in this process (memory broker, solo pool; ``celery_reference``),
+  without and with ``CeleryInstrumentor``;
+- ``floor`` and ``floor in situ`` (``sdk_floor``): the same SDK calls as the
+  plugin makes per job (counted in the census run), in a tight loop, and from
+  the plugin's wrappers with none of its logic.
 
-added = instrumented - uninstrumented; the goal is added <= 1.5 x floor. Rounds
-alternate the modes; each figure is the median over rounds, in µs per job.
-``--profile`` prints a cProfile of one instrumented round instead.
+Printed: added µs/job for ours (``uno+otel - uno``) and Celery's, the ratio
+(goal <= 0.6), ours against the floor in situ (plugin logic: goal <= 1.10),
+and per job what each emits: spans, synchronous metric measurements, log
+records (the OTel pipeline's count, from an untimed census run). The
+``OTEL_BSP_*``/``OTEL_BLRP_*``/``OTEL_METRICS_EXEMPLAR_FILTER`` variables apply.
+``--gc-freeze`` calls ``gc.freeze()`` after start-up; ``--profile`` profiles
+one instrumented round of ours instead; ``--only uno,uno+otel`` times only
+those modes; ``--components`` adds the floor in situ built up one kind of
+SDK call at a time (spans with propagation, histogram points, the log record)
+and prints what each adds.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
 import gc
-import pstats
 import statistics
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable
 
-from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
-from opentelemetry.context import Context
-from opentelemetry.instrumentation.uno_jobs import UnoJobsInstrumentor, wrappers
-from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
-from opentelemetry.instrumentation.uno_jobs.inflight import InFlight
-from opentelemetry.instrumentation.uno_jobs.producer import EnqueueCall
-from opentelemetry.instrumentation.uno_jobs.running_managers import RunningManagers
-from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExporter, SpanExportResult
-from opentelemetry.trace import SpanKind
+try:
+    from celery_reference import CeleryLoad
+    from opentelemetry.instrumentation.celery import CeleryInstrumentor
+except ImportError as missing:  # the reference is installed for the benchmark only
+    raise SystemExit(f"{missing}: pip install celery opentelemetry-instrumentation-celery "
+                     "(into this venv, for the benchmark only)") from None
+from opentelemetry.instrumentation.uno_jobs import UnoJobsInstrumentor
+from sdk_floor import FloorTelemetry, Shape
+from zero_code_providers import ZeroCodeProviders
 
 from uno.jobs import AsyncWorker, InMemoryJobStorage, JobManager
 
-
-class DropSpans(SpanExporter):
-    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        return SpanExportResult.SUCCESS
+Measure = Callable[[int], float]  # jobs -> CPU seconds
 
 
-def providers() -> tuple[TracerProvider, MeterProvider]:
-    tracer_provider = TracerProvider()
-    tracer_provider.add_span_processor(SimpleSpanProcessor(DropSpans()))
-    return tracer_provider, MeterProvider(metric_readers=[InMemoryMetricReader()])
-
-
-async def run_jobs(jobs: int, concurrency: int) -> float:
-    """Seconds from the first enqueue to the last job finished."""
+async def _run_jobs(jobs: int, concurrency: int) -> float:
     manager = JobManager(storage=InMemoryJobStorage(),
                          workers=[AsyncWorker(concurrency=concurrency, poll_interval=0.01)])
 
@@ -74,185 +67,163 @@ async def run_jobs(jobs: int, concurrency: int) -> float:
         return None
 
     async with manager:
-        started = time.perf_counter()
+        started = time.process_time()
         ids = [(await manager.enqueue("noop")).value for _ in range(jobs)]
         for job_id in ids:
-            await manager.wait_for_job(job_id, timeout=60)
-        return time.perf_counter() - started
+            await manager.wait_for_job(job_id, timeout=120)
+        return time.process_time() - started
 
 
-BASE = {"messaging.system": "uno_jobs", "messaging.destination.name": "default",
-        "uno_jobs.task.name": "noop", "uno_jobs.job.priority": "NORMAL"}
-PRODUCE = {**BASE, "messaging.operation.type": "send", "messaging.operation.name": "enqueue",
-           "messaging.message.id": "0" * 32}
-CONSUME = {**BASE, "messaging.operation.type": "process", "messaging.operation.name": "process",
-           "messaging.message.id": "0" * 32, "uno_jobs.worker.name": "worker-1",
-           "uno_jobs.job.retry_count": 0, "uno_jobs.job.attempt": 1}
-BARE_PRODUCE = {"messaging.system": "uno_jobs", "messaging.destination.name": "default"}
-BARE_CONSUME = {**BARE_PRODUCE, "messaging.message.id": "0" * 32, "uno_jobs.job.attempt": 1}
-BY_PRIORITY = {"queue": "default", "task": "noop", "priority": "NORMAL"}
-BY_WORKER = {"queue": "default", "task": "noop", "worker": "worker-1"}
-BY_TASK = {"queue": "default", "task": "noop"}
+def modes(options: argparse.Namespace, celery: CeleryLoad, floor: FloorTelemetry
+          ) -> dict[str, Measure]:
+    def uno(jobs: int) -> float:
+        return asyncio.run(_run_jobs(jobs, options.concurrency))
+
+    def uno_otel(jobs: int) -> float:
+        UnoJobsInstrumentor().instrument()
+        try:
+            return uno(jobs)
+        finally:
+            UnoJobsInstrumentor().uninstrument()
+
+    def celery_otel(jobs: int) -> float:
+        CeleryInstrumentor().instrument()
+        try:
+            return celery.run(jobs)
+        finally:
+            CeleryInstrumentor().uninstrument()
+
+    in_situ = in_situ_of(floor, uno)
+    measures = {"uno": uno, "uno+otel": uno_otel, "celery": celery.run,
+                "celery+otel": celery_otel, "floor": floor.run, "floor in situ": in_situ}
+    if options.components:  # the floor in situ built up one kind of SDK call at a time
+        for name, shape in COMPONENTS.items():
+            measures[f"in situ: {name}"] = in_situ_of(FloorTelemetry(shape), uno)
+    return measures
 
 
-class FloorTelemetry:
-    """The SDK calls one job's telemetry needs: two spans, an inject and an
-    extract, three counter adds and two histogram records."""
-
-    def __init__(self, tracer_provider: TracerProvider, meter_provider: MeterProvider) -> None:
-        self.tracer = tracer_provider.get_tracer("floor")
-        meter = meter_provider.get_meter("floor")
-        self.n_enqueued, self.n_started, self.n_completed = (
-            meter.create_counter(f"floor.{n}") for n in ("enqueued", "started", "completed"))
-        self.execution_time, self.wait_time = (meter.create_histogram(f"floor.{n}")
-                                               for n in ("execution", "wait"))
-
-    def run(self, jobs: int, same_telemetry: bool = True) -> float:
-        """Seconds for ``jobs`` rounds in a tight loop. ``same_telemetry``: the
-        plugin's span and metric attributes, metrics recorded while the span is
-        current (so, with the SDK's default trace-based exemplar filter, they
-        carry exemplars as the plugin's do); else 2 and 4 span attributes and
-        no current span: the least any instrumentation could do."""
-        produce, consume = (PRODUCE, CONSUME) if same_telemetry else (BARE_PRODUCE, BARE_CONSUME)
-        tracer, none = self.tracer, Context()
-        started_at = time.perf_counter()
-        for _ in range(jobs):
-            producer = tracer.start_span("enqueue noop", kind=SpanKind.PRODUCER,
-                                         attributes=produce)
-            current = trace.set_span_in_context(producer)
-            carrier: dict[str, str] = {}
-            propagate.inject(carrier, context=current)
-            self.n_enqueued.add(1, BY_PRIORITY, context=current if same_telemetry else none)
-            producer.end()
-            parent = propagate.extract(carrier, context=Context())
-            consumer = tracer.start_span("process noop", context=parent, kind=SpanKind.CONSUMER,
-                                         attributes=consume)
-            current = trace.set_span_in_context(consumer) if same_telemetry else none
-            self.n_started.add(1, BY_WORKER, context=current)
-            self.wait_time.record(0.001, BY_PRIORITY, context=current)
-            self.n_completed.add(1, BY_WORKER, context=current)
-            self.execution_time.record(0.001, BY_TASK, context=current)
-            consumer.end()
-        return time.perf_counter() - started_at
+COMPONENTS = {"2 spans + propagation": Shape(0, 0, 0), "+ 2 histogram points": Shape(0, 2, 0),
+              "+ 1 log record": Shape(0, 2, 1)}
 
 
-class FloorRecorder(FloorTelemetry):
-    """The same calls made from the plugin's wrappers instead of its recorder
-    ("floor in situ"): what emitting this telemetry costs inside the runtime,
-    without the plugin's own logic. Happy path only (no-op jobs)."""
+def in_situ_of(floor: FloorTelemetry, run: Measure) -> Measure:
+    def measure(jobs: int) -> float:
+        names = floor.install_in_situ()
+        try:
+            return run(jobs)
+        finally:
+            floor.uninstall_in_situ(names)
 
-    def __init__(self, tracer_provider: TracerProvider, meter_provider: MeterProvider) -> None:
-        super().__init__(tracer_provider, meter_provider)
-        self.in_flight = InFlight(self.stall_timeout)
-        self.producer = self  # start / end: the enqueue side
-        self.attempts: dict[str, tuple[Any, Any]] = {}
-
-    def stall_timeout(self, manager: Any) -> float:
-        return 1800.0
-
-    def start(self, manager: Any, args: tuple, kwargs: dict) -> EnqueueCall:
-        span = self.tracer.start_span("enqueue noop", kind=SpanKind.PRODUCER, attributes=PRODUCE)
-        current = trace.set_span_in_context(span)
-        metadata: dict[str, str] = {}
-        propagate.inject(metadata, context=current)
-        return EnqueueCall(args, {**kwargs, "metadata": metadata}, span,
-                           otel_context.attach(current), "", "", "")
-
-    def end(self, call: EnqueueCall, result: Any) -> None:
-        self.n_enqueued.add(1, BY_PRIORITY)
-        call.span.end()
-        otel_context.detach(call.token)
-
-    def start_attempt(self, manager: Any, job: Any, worker: Any) -> Any:
-        parent = propagate.extract(job.metadata, context=Context())
-        span = self.tracer.start_span("process noop", context=parent, kind=SpanKind.CONSUMER,
-                                      attributes=CONSUME)
-        self.attempts[job.id] = span, otel_context.attach(trace.set_span_in_context(span))
-        return span
-
-    def attempt_started(self, attempt: Any, job: Any) -> None:
-        self.n_started.add(1, BY_WORKER)
-        self.wait_time.record(0.001, BY_PRIORITY)
-
-    def begin_finish(self, job: Any) -> str:
-        return job.id
-
-    def completed(self, job_id: str, job: Any, result: Any) -> None:
-        self.n_completed.add(1, BY_WORKER)
-        self.execution_time.record(0.001, BY_TASK)
-        span, token = self.attempts.pop(job_id)
-        span.end()
-        otel_context.detach(token)
+    return measure
 
 
-def timed(jobs: int, measure: Callable[[], float]) -> float:
-    gc.collect()
-    return measure() / jobs * 1e6
+def census(telemetry: ZeroCodeProviders, measure: Measure, jobs: int) -> dict[str, float]:
+    """What one mode emits per job (an untimed run)."""
+    telemetry.flush()
+    before = telemetry.counts()
+    with telemetry.census() as found:
+        measure(jobs)
+    telemetry.flush()
+    after = telemetry.counts()
+    emitted = {what: (after[what] - before[what]) / jobs for what in after}
+    emitted["metric measurements"] = found.measurements / jobs
+    emitted["histogram records"] = sum(
+        n for name, n in found.by_instrument.items() if name in found.histograms) / jobs
+    return emitted
+
+
+def profile(kind: str, measure: Measure, jobs: int) -> None:
+    if kind == "pyinstrument":
+        from pyinstrument import Profiler  # noqa: PLC0415 - optional
+
+        profiler = Profiler(interval=0.0002)
+        profiler.start()
+        measure(jobs)
+        profiler.stop()
+        print(profiler.output_text(unicode=True, color=False, show_all=False))
+        return
+    import cProfile  # noqa: PLC0415
+    import pstats  # noqa: PLC0415
+
+    profiler = cProfile.Profile()
+    profiler.runcall(measure, jobs)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(45)
+
+
+def report(options: argparse.Namespace, results: dict[str, list[float]],
+           emitted: dict[str, dict[str, float]]) -> None:
+    median = {mode: statistics.median(values) for mode, values in results.items()}
+    print(f"{options.jobs} no-op jobs x {options.rounds} rounds, CPU µs per job "
+          f"(median; each round in brackets){', gc.freeze()' if options.gc_freeze else ''}:")
+    width = max(14, *(len(mode) for mode in results))
+    for mode, values in results.items():
+        print(f"  {mode:<{width}} {median[mode]:8.1f}   "
+              f"({', '.join(f'{v:.0f}' for v in values)})")
+    if "uno+otel" in median and "floor in situ" in median:
+        floor_added = median["floor in situ"] - median["uno"]
+        print(f"  floor in situ added {floor_added:.1f}: ours / floor in situ "
+              f"{(median['uno+otel'] - median['uno']) / floor_added:.2f} (goal <= 1.10)")
+    steps = [mode for mode in median if mode.startswith("in situ: ")]
+    for before, after in zip(["uno", *steps], steps, strict=False):
+        print(f"  {after[len('in situ: '):]:<22} +{median[after] - median[before]:6.1f}")
+    if not {"uno", "uno+otel", "celery", "celery+otel", "floor"} <= set(median):
+        return  # --only left some out
+    ours = median["uno+otel"] - median["uno"]
+    celery = median["celery+otel"] - median["celery"]
+    paired = [(u1 - u0) / (c1 - c0) for u0, u1, c0, c1 in zip(
+        results["uno"], results["uno+otel"], results["celery"], results["celery+otel"],
+        strict=True)]
+    print(f"  ours added     {ours:8.1f}   (uno+otel - uno)")
+    print(f"  celery added   {celery:8.1f}   (celery+otel - celery)")
+    print(f"  ours / celery  {ours / celery:8.2f}   (goal <= 0.60; per round: "
+          f"{', '.join(f'{r:.2f}' for r in paired)})")
+    print(f"  tight-loop floor {median['floor']:.1f}")
+    print("  emitted per job (census run):")
+    for mode, counts in emitted.items():
+        print(f"    {mode:<12} " + ", ".join(f"{v:.2f} {k}" for k, v in counts.items()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--jobs", type=int, default=5000)
+    parser.add_argument("--jobs", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--metric-interval", type=float, default=1.0)
+    parser.add_argument("--gc-freeze", action="store_true")
+    parser.add_argument("--profile", choices=("cprofile", "pyinstrument"))
+    parser.add_argument("--only", help="comma-separated modes to time (default: all)")
+    parser.add_argument("--components", action="store_true",
+                        help="also time the floor in situ built up call kind by call kind")
     options = parser.parse_args()
-    tracer_provider, meter_provider = providers()
-    instrumentor = UnoJobsInstrumentor()
-    floor = FloorTelemetry(tracer_provider, meter_provider)
-
-    def plain() -> float:
-        return asyncio.run(run_jobs(options.jobs, options.concurrency))
-
-    def instrumented() -> float:
-        instrumentor.instrument(tracer_provider=tracer_provider, meter_provider=meter_provider)
-        try:
-            return plain()
-        finally:
-            instrumentor.uninstrument()
-
-    def in_situ() -> float:
-        recorder = FloorRecorder(tracer_provider, meter_provider)
-        config = UnoJobsConfig(monitoring=False)
-        names = wrappers.install(recorder, RunningManagers(recorder, None, config))
-        try:
-            return plain()
-        finally:
-            wrappers.uninstall(names)
-
-    if options.profile:
-        profiler = cProfile.Profile()
-        profiler.runcall(instrumented)
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
-        return
-
-    modes: dict[str, Callable[[], float]] = {
-        "uninstrumented": plain, "instrumented": instrumented,
-        "floor": lambda: floor.run(options.jobs),
-        "bare floor": lambda: floor.run(options.jobs, same_telemetry=False),
-        "floor in situ": in_situ,
-    }
-    for measure in modes.values():  # warm up imports and caches
-        measure()
-    results: dict[str, list[float]] = {mode: [] for mode in modes}
-    for _ in range(options.rounds):
-        for mode, measure in modes.items():
-            results[mode].append(timed(options.jobs, measure))
-
-    median = {mode: statistics.median(values) for mode, values in results.items()}
-    plain_cost = median["uninstrumented"]
-    added = median["instrumented"] - plain_cost
-    print(f"{options.jobs} no-op jobs x {options.rounds} rounds, "
-          f"AsyncWorker(concurrency={options.concurrency}); median µs per job:")
-    for mode, value in median.items():
-        spread = ", ".join(f"{v:.1f}" for v in results[mode])
-        print(f"  {mode:<15} {value:8.1f}   ({spread})")
-    print(f"  {'added':<15} {added:8.1f}   (instrumented - uninstrumented)")
-    print(f"  added / floor   {added / median['floor']:8.2f}   (goal <= 1.50)")
-    print(f"  added / bare    {added / median['bare floor']:8.2f}")
-    in_situ_added = median["floor in situ"] - plain_cost
-    print(f"  floor in situ - uninstrumented = {in_situ_added:.1f}: "
-          f"{in_situ_added / median['floor']:.2f} x floor with no plugin logic at all")
+    telemetry = ZeroCodeProviders.install(options.metric_interval)
+    celery = CeleryLoad.start()
+    try:
+        measures = modes(options, celery, FloorTelemetry(Shape()))
+        emitted = {mode: census(telemetry, measures[mode], options.jobs)
+                   for mode in ("uno+otel", "celery+otel")}
+        ours = emitted["uno+otel"]
+        shape = Shape(counter_adds=round(ours["metric measurements"] - ours["histogram records"]),
+                      histogram_records=round(ours["histogram records"]),
+                      log_records=round(ours["log records"]))
+        measures = modes(options, celery, FloorTelemetry(shape))
+        if options.only:
+            measures = {mode: measures[mode] for mode in options.only.split(",")}
+        for measure in measures.values():  # warm-up: imports, caches, first-use paths
+            measure(min(options.jobs, 500))
+        if options.gc_freeze:
+            gc.collect()
+            gc.freeze()
+        if options.profile:
+            profile(options.profile, measures["uno+otel"], options.jobs)
+            return
+        results: dict[str, list[float]] = {mode: [] for mode in measures}
+        for _ in range(options.rounds):
+            for mode, measure in measures.items():
+                gc.collect()
+                results[mode].append(measure(options.jobs) / options.jobs * 1e6)
+        report(options, results, emitted)
+    finally:
+        celery.stop()
 
 
 if __name__ == "__main__":

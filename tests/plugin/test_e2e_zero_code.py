@@ -113,13 +113,12 @@ class ZeroCodeEndToEndTests(unittest.TestCase):
             [producer] = self.jobs[task][PRODUCER]
             job_id = producer.attributes["messaging.message.id"]
             records = [r for r in logs if r.attributes.get("job_id") == job_id]
-            events = {r.attributes["job_event"]: r for r in records}
-            self.assertEqual(events["enqueued"].span_id, producer.span_id)
             consumers = self.consumers(task)
-            started = [r for r in records if r.attributes["job_event"] == "started"]
-            self.assertEqual([r.span_id for r in started], [c.span_id for c in consumers])
-            final = events.get("completed") or events["failed"]
-            self.assertEqual(final.span_id, consumers[-1].span_id)
+            # by default one record per attempt outcome, in that attempt's span
+            self.assertEqual([r.span_id for r in records], [c.span_id for c in consumers])
+            self.assertIn(records[-1].attributes["job_event"], ("completed", "failed"))
+            self.assertTrue(all(r.attributes["job_event"] not in ("enqueued", "started")
+                                for r in records))
             self.assertEqual({r.trace_id for r in records}, {producer.trace_id})
         handler_logs = {r.body: r for r in logs if r.attributes.get("code.function.name")
                         in TASKS}

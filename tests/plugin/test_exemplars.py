@@ -1,6 +1,7 @@
 """Exemplars: a histogram point recorded inside a job's span carries that span
 (the SDK's default ``trace_based`` exemplar filter), so a slow bucket leads to
-its trace — zero code over OTLP/HTTP, and in process on the failure path."""
+its trace — zero code over OTLP/HTTP, and in process on the failure path.
+Counters are observed at collection time and carry none."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from uno.jobs import JobStatus
 
 from .otlp_http import OtlpHttpReceiver, Span
 from .support import PluginCase, fast_worker, key
-from .test_e2e_zero_code import CONSUMER, PRODUCER, TASKS, run_app
+from .test_e2e_zero_code import CONSUMER, TASKS, run_app
 
 
 def exemplar_ids(point: Any) -> set[tuple[str, str]]:
@@ -60,11 +61,13 @@ class ZeroCodeExemplarTests(unittest.TestCase):
             self.assertTrue(exemplars[task], task)
             self.assertLessEqual(exemplars[task], self.ids(task, CONSUMER), task)
 
-    def test_enqueue_counter_exemplars_are_the_producer_spans(self) -> None:
-        exemplars = self.exemplars("uno_jobs.job_enqueued")
-        for task in TASKS:
-            self.assertTrue(exemplars[task], task)
-            self.assertLessEqual(exemplars[task], self.ids(task, PRODUCER), task)
+    def test_counters_are_observed_so_they_carry_no_exemplars(self) -> None:
+        # counters are read at collection time (no per-job SDK call): the
+        # histograms, recorded inside the spans, are what lead to traces
+        points = self.receiver.metric_points("uno_jobs.job_enqueued")
+        self.assertEqual({attributes["task"] for attributes, _point in points}, set(TASKS))
+        self.assertEqual({task: ids for task, ids in self.exemplars("uno_jobs.job_enqueued").items()
+                          if ids}, {})
 
 
 class InProcessExemplarTests(PluginCase):
@@ -100,6 +103,17 @@ class InProcessExemplarTests(PluginCase):
             "uno_jobs.execution_time", key(queue="default", task="flaky")),
             {second.context.span_id}, "the newest point in the bucket")
         self.assertNotEqual(first.context.span_id, second.context.span_id)
+
+    async def test_the_enqueue_duration_histogram_carries_the_producer_span(self) -> None:
+        self.instrumentor.uninstrument()
+        with mock.patch.dict(os.environ, {"OTEL_SEMCONV_STABILITY_OPT_IN": "messaging"}):
+            self.instrument()
+        manager = self.manager()
+        manager.register_task("ok", lambda: 1)
+        await self.run_job(manager, "ok")
+        producer = self.producer("ok")
+        [point] = self.points()["messaging.client.operation.duration"].values()
+        self.assertEqual({e.span_id for e in point.exemplars}, {producer.context.span_id})
 
     async def test_messaging_process_duration_carries_the_span_too(self) -> None:
         self.instrumentor.uninstrument()

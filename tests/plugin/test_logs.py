@@ -1,7 +1,9 @@
 """Log correlation: lifecycle records are emitted inside their job's spans (so
 they carry its trace and span ids), handler logs belong to the consumer span,
 and the lifecycle records reach the logs pipeline even with the root logger at
-WARNING, without reaching the console below that level or arriving twice."""
+WARNING, without reaching the console below that level or arriving twice. By
+default the pipeline gets one record per attempt outcome; the enqueued and
+started records only with ``progress_logs``."""
 
 from __future__ import annotations
 
@@ -45,6 +47,11 @@ class LogCase(PluginCase):
     def instrument(self, **options: Any) -> None:
         super().instrument(logger_provider=self.logger_provider, **options)
 
+    def with_progress_logs(self) -> None:
+        """Instrument again with ``progress_logs=True`` (enqueued/started records too)."""
+        self.instrumentor.uninstrument()
+        self.instrument(progress_logs=True)
+
     def records(self, event: str | None = None, job_id: str | None = None
                 ) -> list[ReadableLogRecord]:
         found = []
@@ -63,7 +70,44 @@ class LogCase(PluginCase):
 
 
 class LifecycleLogTests(LogCase):
+    async def test_by_default_the_pipeline_gets_one_record_per_attempt_outcome(self) -> None:
+        manager = self.manager()
+        calls = []
+
+        @manager.task(max_retries=1, retry_delay=0)
+        async def flaky() -> None:
+            calls.append(1)
+            if len(calls) == 1:
+                raise RuntimeError("once")
+
+        job = await self.run_job(manager, "flaky")
+        first, second = self.consumers("flaky")
+        records = self.records(job_id=job.id)
+        self.assertEqual([r.log_record.attributes["job_event"] for r in records],
+                         ["retrying", "completed"])
+        retrying, completed = records
+        self.assert_in_span(retrying, first)
+        self.assert_in_span(completed, second)
+        self.assertEqual(retrying.log_record.severity_text, "WARN")
+        self.assertEqual(completed.log_record.severity_text, "INFO")
+        for data in records:
+            self.assertGreaterEqual(data.log_record.attributes["run_time"], 0.0)
+            self.assertGreaterEqual(data.log_record.attributes["wait_time"], 0.0)
+
+    async def test_a_failure_after_every_retry_is_an_error_record(self) -> None:
+        manager = self.manager()
+
+        @manager.task(max_retries=1, retry_delay=0)
+        async def hopeless() -> None:
+            raise ValueError("never")
+
+        job = await self.run_job(manager, "hopeless")
+        levels = {r.log_record.attributes["job_event"]: r.log_record.severity_text
+                  for r in self.records(job_id=job.id)}
+        self.assertEqual(levels, {"retrying": "WARN", "failed": "ERROR"})
+
     async def test_lifecycle_records_carry_the_producer_and_consumer_span_ids(self) -> None:
+        self.with_progress_logs()
         manager = self.manager()
         calls = []
 
@@ -101,13 +145,17 @@ class LifecycleLogTests(LogCase):
 
     async def test_info_records_reach_the_pipeline_but_not_a_warning_level_console(self) -> None:
         manager = self.manager()
+        manager.register_task("ok", lambda: 1)
+        ok = await self.run_job(manager, "ok")
+        self.assertEqual(len(self.records("completed", ok.id)), 1)
+        self.assertNotIn(f"job {ok.id} completed", self.console.getvalue())
 
         @manager.task(max_retries=0)
         async def broken() -> None:
             raise ValueError("no")
 
         job = await self.run_job(manager, "broken")
-        self.assertTrue(self.records("started", job.id))
+        self.assertTrue(self.records("failed", job.id))
         console = self.console.getvalue()
         self.assertIn(f"job {job.id} failed", console)
         self.assertNotIn(f"job {job.id} started", console)
@@ -118,7 +166,9 @@ class LifecycleLogTests(LogCase):
         manager.register_task("ok", lambda: 1)
         job = await self.run_job(manager, "ok")
         self.assertIn(f"job {job.id} started", self.console.getvalue())
-        self.assertEqual(len(self.records("started", job.id)), 1)
+        self.assertIn(f"job {job.id} completed", self.console.getvalue())
+        self.assertEqual(len(self.records("completed", job.id)), 1)
+        self.assertEqual(self.records("started", job.id), [], "progress records: opt-in")
 
     def test_uninstrument_restores_the_uno_jobs_logger(self) -> None:
         logger = logging.getLogger("uno.jobs")
@@ -138,7 +188,17 @@ class LifecycleLogTests(LogCase):
         manager = self.manager()
         manager.register_task("ok", lambda: 1)
         job = await self.run_job(manager, "ok")
-        self.assertEqual(len(self.records("started", job.id)), 1)
+        self.assertEqual(len(self.records("completed", job.id)), 1)
+
+    async def test_progress_logs_add_the_enqueued_and_started_records(self) -> None:
+        self.with_progress_logs()
+        manager = self.manager()
+        manager.register_task("ok", lambda: 1)
+        job = await self.run_job(manager, "ok")
+        self.assertEqual([r.log_record.attributes["job_event"]
+                          for r in self.records(job_id=job.id)],
+                         ["enqueued", "started", "completed"])
+        self.assertNotIn("started", self.console.getvalue())
 
 
 class HandlerLogTests(LogCase):
@@ -167,6 +227,10 @@ class HandlerLogTests(LogCase):
     async def test_with_a_root_pipeline_handler_records_arrive_once(self) -> None:
         manager = self.manager()
         manager.register_task("ok", lambda: 1)
+        job = await self.run_job(manager, "ok")
+        self.assertEqual([r.log_record.attributes["job_event"]
+                          for r in self.records(job_id=job.id)], ["completed"])
+        self.with_progress_logs()
         job = await self.run_job(manager, "ok")
         for event in ("enqueued", "started", "completed"):
             self.assertEqual(len(self.records(event, job.id)), 1, event)

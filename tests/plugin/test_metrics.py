@@ -70,6 +70,20 @@ class CounterTests(PluginCase):
         self.assertEqual(points["uno_jobs.job_retry"][key(queue="reports", task="later")].value, 1)
 
 
+    async def test_counts_go_on_across_uninstrument_and_instrument(self) -> None:
+        manager = self.manager(workers=[fast_worker(name="w1")])
+        manager.register_task("ok", lambda: 1)
+        await self.run_job(manager, "ok")
+        self.instrumentor.uninstrument()
+        await self.run_job(manager, "ok")  # not instrumented: not counted
+        self.instrument()
+        await self.run_job(manager, "ok")
+        completed = key(queue="default", task="ok", worker="w1")
+        self.assertEqual(self.points()["uno_jobs.job_completed"][completed].value, 2)
+        self.assertEqual(self.points()["uno_jobs.job_completed"][completed].value, 2,
+                         "a second collection reads the same running total")
+
+
 class HistogramTests(PluginCase):
     async def test_execution_and_wait_time_histograms_use_the_contract_buckets(self) -> None:
         manager = self.manager()

@@ -20,14 +20,24 @@ class OwnLoggerTests(LogCase):
         manager = self.manager(logger=self.own_logger("myapp.jobs"))
         manager.register_task("ok", lambda: 1)
         job = await self.run_job(manager, "ok")
+        [completed] = self.records(job_id=job.id)  # by default: the outcome only
+        self.assertEqual(completed.log_record.attributes["job_event"], "completed")
+        self.assertEqual(completed.instrumentation_scope.name, "myapp.jobs")
+        self.assert_in_span(completed, self.consumers("ok")[0])
+        self.assertNotIn(f"job {job.id} completed", self.console.getvalue())
+
+    async def test_with_progress_logs_every_record_of_the_own_logger_arrives(self) -> None:
+        self.with_progress_logs()
+        manager = self.manager(logger=self.own_logger("myapp.jobs"))
+        manager.register_task("ok", lambda: 1)
+        job = await self.run_job(manager, "ok")
         for event in ("enqueued", "started", "completed"):
             [record] = self.records(event, job.id)
             self.assertEqual(record.instrumentation_scope.name, "myapp.jobs")
-        [completed] = self.records("completed", job.id)
-        self.assert_in_span(completed, self.consumers("ok")[0])
         self.assertNotIn(f"job {job.id} started", self.console.getvalue())
 
     async def test_a_producer_with_its_own_logger_bridges_its_enqueue_records(self) -> None:
+        self.with_progress_logs()
         producer = self.manager(logger=self.own_logger("myapp.producer"), workers=[])
         producer.register_task("ok", lambda: 1)
         job_id = (await producer.enqueue("ok")).value
@@ -44,6 +54,7 @@ class OwnLoggerTests(LogCase):
         self.assertEqual([h for h in logger.handlers if "LogBridge" in type(h).__name__], [])
 
     async def test_a_logger_under_uno_jobs_is_not_bridged_twice(self) -> None:
+        self.with_progress_logs()
         manager = self.manager(logger=self.own_logger("uno.jobs.billing"))
         manager.register_task("ok", lambda: 1)
         job = await self.run_job(manager, "ok")

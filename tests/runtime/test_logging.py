@@ -43,6 +43,16 @@ class LoggingTests(RuntimeCase):
                           record.getMessage())
         self.assertEqual(events["completed"].job_status, "completed")
 
+    async def test_the_completed_record_carries_the_wait_and_run_time(self) -> None:
+        with self.assertLogs("uno.jobs", logging.INFO) as logs:
+            async with self.m:
+                await self.finished(self.m, await self.enqueue_ok(self.m, "ok"))
+        completed = self.events(logs)["completed"]
+        self.assertGreaterEqual(completed.wait_time, 0.0)
+        self.assertGreaterEqual(completed.run_time, 0.0)
+        self.assertIn(f"in {completed.run_time:.3f} s after waiting {completed.wait_time:.3f} s",
+                      completed.getMessage())
+
     async def test_failing_job_logs_retried_then_failed_with_the_error(self) -> None:
         with self.assertLogs("uno.jobs", logging.INFO) as logs:
             async with self.m:
@@ -51,9 +61,12 @@ class LoggingTests(RuntimeCase):
         records = [r for r in logs.records if getattr(r, "job_event", None) in
                    ("retrying", "failed")]
         self.assertEqual([r.job_event for r in records], ["retrying", "failed"])
+        # a retry is a warning; failing for good after using every retry is an error
+        self.assertEqual([r.levelno for r in records], [logging.WARNING, logging.ERROR])
         for record in records:
-            self.assertEqual((record.levelno, record.error_type), (logging.WARNING, "ValueError"))
+            self.assertEqual(record.error_type, "ValueError")
             self.assertIn("ValueError: broken input", record.getMessage())
+            self.assertGreaterEqual(record.run_time, 0.0)
         self.assertEqual([r.retry_count for r in records], [1, 1])
         self.assertEqual(records[1].job_status, "failed")
 

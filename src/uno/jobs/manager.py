@@ -189,7 +189,7 @@ class JobManager(JobQueries):
         except ValueError as exc:
             raise ResultNotStorableError(f"result of job {job.id} cannot be stored: {exc}") from exc
         _assign(job, finished)
-        log.job_event(self.logger, "completed", job)
+        log.job_outcome(self.logger, job)
         self._waiters.notify(job)
         return job
 
@@ -200,6 +200,7 @@ class JobManager(JobQueries):
         With ``only_if`` (the stall sweep), only while the stored job's status
         is one of those; otherwise the job is returned as stored, unchanged."""
         now = utcnow()
+        times = log.attempt_times(job, now)  # the attempt that ended, before a retry moves it
         failed = dataclasses.replace(job, result=None, updated_at=now, error=(
             f"{type(error).__name__}: {error}" if str(error) else type(error).__name__))
         if isinstance(error, JobTimeoutError):
@@ -217,8 +218,7 @@ class JobManager(JobQueries):
                              extra={"job_id": job.id})
             return await self.storage.get(job.id) or job
         _assign(job, failed)
-        log.job_event(self.logger, _FAILURE_EVENTS.get(job.status, "failed"), job,
-                      level=logging.WARNING, exc=error)
+        log.job_outcome(self.logger, job, error, times)
         if job.status in FINISHED_STATUSES:
             self._waiters.notify(job)
         else:
@@ -415,9 +415,6 @@ class JobManager(JobQueries):
 
 
 _SYNC_QUEUE_PREFIX = "sync:"
-_FAILURE_EVENTS = {JobStatus.RETRYING: "retrying", JobStatus.TIMEOUT: "timed out"}
-
-
 def _enqueue_failure(task_name: str, exc: ValueError) -> Result[Any]:
     """The failed Result of an enqueue: a duplicate id, or bad arguments."""
     code = Result.DUPLICATE if isinstance(exc, DuplicateJobError) else Result.INVALID

@@ -48,7 +48,7 @@ Options (keyword arguments of ``instrument()``, each also an
 ``OTEL_PYTHON_UNO_JOBS_*`` environment variable, see ``environment_variables``):
 ``use_span_links``, ``capture_args``, ``capture_max_length``, ``redact``,
 ``monitoring``, ``collection_interval``, ``health_check_interval``,
-``stall_timeout``, ``semconv_mode``, ``bridge_logs``; and the providers
+``stall_timeout``, ``semconv_mode``, ``bridge_logs``, ``progress_logs``; and the providers
 ``tracer_provider``, ``meter_provider``, ``logger_provider``.
 """
 
@@ -120,7 +120,8 @@ class UnoJobsInstrumentor(BaseInstrumentor):
         set_default_job_metrics(metrics)
         recorder = JobRecorder(tracer, metrics, config)
         managers = RunningManagers(recorder, metrics, config)
-        bridge = LogBridge.install(kwargs.get("logger_provider")) if config.bridge_logs else None
+        bridge = (LogBridge.install(kwargs.get("logger_provider"), config.progress_logs)
+                  if config.bridge_logs else None)
         dropped = DroppedSpans(kwargs.get("tracer_provider"))
         metrics.metrics_manager.observable_counter(semconv.TELEMETRY_DROPPED_SPANS,
                                                    self._read_dropped_spans)

@@ -45,6 +45,7 @@ class UnoJobsConfig:
     stall_timeout: float | None = None  # None: the manager's
     semconv_mode: str = "stable"
     bridge_logs: bool = True
+    progress_logs: bool = False
     semconv_opt_in: str = OPT_IN_DEFAULT  # from OTEL_SEMCONV_STABILITY_OPT_IN only
 
     @property
@@ -147,6 +148,7 @@ _OPTIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "stall_timeout": (env.OTEL_PYTHON_UNO_JOBS_STALL_TIMEOUT, _seconds),
     "semconv_mode": (env.OTEL_PYTHON_UNO_JOBS_SEMCONV_MODE, _semconv_mode),
     "bridge_logs": (env.OTEL_PYTHON_UNO_JOBS_BRIDGE_LOGS, _bool),
+    "progress_logs": (env.OTEL_PYTHON_UNO_JOBS_PROGRESS_LOGS, _bool),
 }
 
 OPTION_NAMES = frozenset(_OPTIONS)

@@ -45,3 +45,9 @@ OTEL_PYTHON_UNO_JOBS_BRIDGE_LOGS = "OTEL_PYTHON_UNO_JOBS_BRIDGE_LOGS"
 """``true``: when an OpenTelemetry logs pipeline is configured, the ``uno.jobs``
 lifecycle records (INFO and up) reach it whatever level the root logger is at,
 without reaching the application's other handlers below that level. Default ``true``."""
+
+OTEL_PYTHON_UNO_JOBS_PROGRESS_LOGS = "OTEL_PYTHON_UNO_JOBS_PROGRESS_LOGS"
+"""``true``: the ``enqueued`` and ``started`` lifecycle records reach the logs
+pipeline too (two more records per job). Default ``false``: one record per
+attempt outcome (INFO completed, with its wait and run time; WARNING failed or
+retrying; ERROR failed after using every retry), plus cancellations."""

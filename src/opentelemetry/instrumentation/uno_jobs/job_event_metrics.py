@@ -4,8 +4,12 @@ both, as ``OTEL_SEMCONV_STABILITY_OPT_IN`` asks (see ``config.semconv_opt_in``).
 
     metrics = JobEventMetrics(job_metrics, config)
     metrics.enqueued("emails", "send", "HIGH", seconds=0.002, error_type=None)
-    metrics.started("emails", "send", "worker-1")
-    metrics.processed("emails", "send", "worker-1", seconds=0.3, error=None)
+    metrics.started("emails", "send", "HIGH", "worker-1", wait_seconds=0.1)
+    metrics.processed("emails", "send", "HIGH", "worker-1", seconds=0.3, error=None)
+
+The uno metrics of a successful job go through the cached ``JobSeries`` of its
+(queue, task, priority, worker): attribute sets built once, counters kept as
+numbers (``counter_table``).
 
 Only the uno metrics the messaging set covers are swapped
 (``semconv.UNO_METRICS_REPLACED_BY_MESSAGING``); wait time, retries, exhausted
@@ -61,6 +65,7 @@ def _attributes(name: str, kind: str, queue: str, error_type: str | None) -> dic
 
 class JobEventMetrics:
     def __init__(self, job_metrics: JobMetrics, config: UnoJobsConfig) -> None:
+        self.job_metrics = job_metrics  # wait time: recorded in every mode
         self.uno = job_metrics if config.uno_metrics else None
         self.messaging = (MessagingMetrics(job_metrics.metrics_manager)
                           if config.messaging_metrics else None)
@@ -69,26 +74,30 @@ class JobEventMetrics:
                  error_type: str | None) -> None:
         """An ``enqueue`` call ended (``error_type`` None: the job was stored)."""
         if self.uno is not None and error_type is None:
-            self.uno.record_job_enqueued(queue, task, priority)
+            self.uno.series(queue, task, priority).enqueued()
         if self.messaging is not None:
             self.messaging.sent(queue, seconds, error_type)
 
-    def started(self, queue: str, task: str, worker: str) -> None:
+    def started(self, queue: str, task: str, priority: str, worker: str,
+                wait_seconds: float | None) -> None:
+        """An attempt started, ``wait_seconds`` after the job became due (None: unknown)."""
         if self.uno is not None:
-            self.uno.record_job_started(queue, task, worker)
+            self.uno.series(queue, task, priority, worker).started(wait_seconds)
+        elif wait_seconds is not None:
+            self.job_metrics.record_wait_time(queue, task, priority, wait_seconds)
         if self.messaging is not None:
             self.messaging.consumed(queue)
 
-    def processed(self, queue: str, task: str, worker: str, seconds: float | None,
-                  error: BaseException | None) -> None:
+    def processed(self, queue: str, task: str, priority: str, worker: str,
+                  seconds: float | None, error: BaseException | None) -> None:
         """An attempt ended (``seconds`` None: its run time is unknown)."""
         if self.uno is not None:
             if error is None:
-                self.uno.record_job_completed(queue, task, worker)
+                self.uno.series(queue, task, priority, worker).completed(seconds)
             else:
                 self.uno.record_job_failed(queue, task, worker, type(error).__name__)
-            if seconds is not None:
-                self.uno.record_execution_time(queue, task, seconds)
+                if seconds is not None:
+                    self.uno.record_execution_time(queue, task, seconds)
         if self.messaging is not None and seconds is not None:
             self.messaging.processed(queue, seconds,
                                      None if error is None else type(error).__qualname__)

@@ -2,21 +2,29 @@
 pipeline whatever level the application left its root logger at.
 
     bridge = LogBridge.install(logger_provider)   # None when no SDK pipeline is configured
+    LogBridge.install(logger_provider, progress=True)   # enqueued/started records too
     bridge.cover(manager.logger)                  # a manager's own logger= gets the same
     ...
     bridge.remove()                               # every logger it covers, as it was
 
 Python drops a record below its logger's effective level before any handler
-sees it, and the root logger defaults to WARNING, so "job ... started" (INFO)
+sees it, and the root logger defaults to WARNING, so "job ... completed" (INFO)
 would never reach the OpenTelemetry handler. When the application has not
 configured the ``uno.jobs`` logger itself (no level, propagating), the bridge
 sets it to INFO and stops its propagation, then delivers each record the way
 propagation would have: to every ancestor handler when the record passes the
 level the application left (the root's, unless it set ``uno.jobs``'s), and
 otherwise only to the OpenTelemetry handler of the pipeline. So the console
-shows what it showed before, and the pipeline gets every lifecycle record.
+shows what it showed before, and the pipeline gets the lifecycle records below.
 When no handler of the pipeline is reachable (log auto-instrumentation off, or
 an explicit ``logger_provider``), the bridge's own handler delivers them.
+
+By default the pipeline gets one record per attempt outcome (``completed``,
+``retrying``, ``failed``, ``timed out``) and the rarer ``cancelled``/``requeued``;
+the ``enqueued`` and ``started`` records only with ``progress=True``
+(``OTEL_PYTHON_UNO_JOBS_PROGRESS_LOGS``). While they would reach neither the
+pipeline nor the application's handlers, the runtime does not even make them
+(``job_event_log.set_progress_gate``).
 """
 
 from __future__ import annotations
@@ -30,6 +38,9 @@ from opentelemetry._logs import get_logger_provider
 from opentelemetry.sdk._logs import LoggerProvider as SdkLoggerProvider
 from opentelemetry.sdk._logs import LoggingHandler
 
+from uno.jobs import job_event_log
+from uno.jobs.job_event_log import PROGRESS_EVENTS
+
 LOGGER_NAME = "uno.jobs"  # the runtime's default logger; uno.jobs.* records pass through it
 LEVEL = logging.INFO
 
@@ -40,10 +51,11 @@ def _is_otel_handler(handler: logging.Handler) -> bool:
 
 
 class LogBridge(logging.Handler):
-    def __init__(self, logger: logging.Logger, provider: Any) -> None:
+    def __init__(self, logger: logging.Logger, provider: Any, progress: bool = False) -> None:
         super().__init__(logging.NOTSET)
         self._logger = logger
         self._provider = provider
+        self._progress = progress  # the enqueued/started records reach the pipeline too
         self._managed = False  # we set the logger's level and propagation
         # logger name -> its bridge (None: a bridged ancestor's records cover it)
         self._covered: dict[str, LogBridge | None] = {logger.name: self}
@@ -52,15 +64,18 @@ class LogBridge(logging.Handler):
             self._fallback = LoggingHandler(logger_provider=provider)
 
     @classmethod
-    def install(cls, logger_provider: Any = None) -> LogBridge | None:
+    def install(cls, logger_provider: Any = None, progress: bool = False) -> LogBridge | None:
         provider = logger_provider if logger_provider is not None else get_logger_provider()
         if not isinstance(provider, SdkLoggerProvider):
             return None  # no logs pipeline: nothing to bridge to, no cost per record
-        return cls._attach(logging.getLogger(LOGGER_NAME), provider)
+        bridge = cls._attach(logging.getLogger(LOGGER_NAME), provider, progress)
+        if not progress:
+            job_event_log.set_progress_gate(bridge._progress_wanted)
+        return bridge
 
     @classmethod
-    def _attach(cls, logger: logging.Logger, provider: Any) -> LogBridge:
-        bridge = cls(logger, provider)
+    def _attach(cls, logger: logging.Logger, provider: Any, progress: bool) -> LogBridge:
+        bridge = cls(logger, provider, progress)
         if logger.level == logging.NOTSET and logger.propagate:
             bridge._managed = True
             logger.setLevel(LEVEL)
@@ -76,9 +91,18 @@ class LogBridge(logging.Handler):
         if name in covered:
             return
         inside = any(name.startswith(f"{c}.") for c, b in covered.items() if b is not None)
-        covered[name] = None if inside else LogBridge._attach(logger, self._provider)
+        covered[name] = (None if inside
+                         else LogBridge._attach(logger, self._provider, self._progress))
+
+    def _progress_wanted(self, logger: logging.Logger) -> bool:
+        """Make an enqueued/started record on ``logger``? Not when it goes to a
+        bridge of ours that would hand it to no handler of the application."""
+        bridge = self._covered.get(logger.name)
+        return bridge is None or not bridge._managed or bridge._application_level() <= LEVEL
 
     def remove(self) -> None:
+        if not self._progress:
+            job_event_log.set_progress_gate(None)
         for bridge in self._covered.values():
             if bridge is not None:
                 bridge._detach()
@@ -102,18 +126,21 @@ class LogBridge(logging.Handler):
         return True
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not self._managed:
-            if not any(self._is_ours(h) for h in self._handlers(self._logger)):
+        to_pipeline = self._progress or getattr(record, "job_event", None) not in PROGRESS_EVENTS
+        if not self._managed:  # the application's configuration decides, we only fill gaps
+            if to_pipeline and not any(self._is_ours(h) for h in self._handlers(self._logger)):
                 self._fallback.handle(record)
             return
         passes = record.levelno >= self._application_level()
+        if not passes and not to_pipeline:
+            return
         found = delivered = False
         for handler in self._handlers(self._logger.parent):
             ours = self._is_ours(handler)
             found, delivered = True, delivered or ours
-            if (passes or ours) and record.levelno >= handler.level:
+            if (to_pipeline if ours else passes) and record.levelno >= handler.level:
                 handler.handle(record)
-        if not delivered:
+        if not delivered and to_pipeline:
             self._fallback.handle(record)
         if passes and not found and logging.lastResort is not None \
                 and record.levelno >= logging.lastResort.level:

@@ -12,7 +12,6 @@ each scheduled run is a trace of its own.
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from opentelemetry.instrumentation.uno_jobs.attributes import (
     span_name,
 )
 from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
+from opentelemetry.instrumentation.uno_jobs.enqueue_call import EnqueueArguments, default
 from opentelemetry.instrumentation.uno_jobs.job_event_metrics import JobEventMetrics
 from opentelemetry.instrumentation.uno_jobs.propagation import inject
 from opentelemetry.instrumentation.uno_jobs.utils import priority_name
@@ -39,9 +39,6 @@ from uno.jobs.monitoring import semconv as sc
 
 SCHEDULE_METADATA_KEY = "schedule"  # set by uno.jobs.scheduler on the jobs it creates
 ENQUEUE_REJECTED = "enqueue_rejected"  # error.type of an enqueue answered with a failed Result
-_ENQUEUE = inspect.signature(JobManager.enqueue)
-# the call's arguments are read by name, whatever their order or style
-ENQUEUE_SIGNATURE = _ENQUEUE.replace(parameters=list(_ENQUEUE.parameters.values())[1:])
 
 
 @dataclass(slots=True)
@@ -66,10 +63,7 @@ class EnqueueRecorder:
 
     def start(self, manager: JobManager, args: tuple[Any, ...], kwargs: dict[str, Any]
               ) -> EnqueueCall:
-        try:
-            call = ENQUEUE_SIGNATURE.bind_partial(*args, **kwargs)
-        except TypeError:  # enqueue raises it itself; the span records it
-            call = None
+        call = EnqueueArguments.bind(args, kwargs)  # None: enqueue raises; the span records it
         task = str(_arg(call, "task_name"))
         queue = _arg(call, "queue_name")
         if queue is None:
@@ -90,8 +84,7 @@ class EnqueueRecorder:
                 capture(span, sc.SPAN_KWARGS, "kwargs", _arg(call, "kwargs"), self.config)
             current = trace.set_span_in_context(span, parent)
             if call is not None and (metadata is None or _is_mapping(metadata)):
-                call.arguments["metadata"] = inject(metadata, current)  # else enqueue rejects it
-                args, kwargs = call.args, call.kwargs
+                args, kwargs = call.with_metadata(inject(metadata, current))  # else rejected
         except BaseException:
             span.end()  # the wrapper then runs enqueue without telemetry
             raise
@@ -128,12 +121,9 @@ class EnqueueRecorder:
                               time.perf_counter() - call.started, error_type)
 
 
-def _arg(call: inspect.BoundArguments | None, name: str) -> Any:
+def _arg(call: EnqueueArguments | None, name: str) -> Any:
     """The argument ``name`` of an ``enqueue`` call, or its default."""
-    if call is not None and name in call.arguments:
-        return call.arguments[name]
-    default = ENQUEUE_SIGNATURE.parameters[name].default
-    return None if default is inspect.Parameter.empty else default
+    return call.get(name) if call is not None else default(name)
 
 
 def _is_mapping(value: Any) -> bool:

@@ -63,6 +63,7 @@ class Finish:
     queue: str
     task: str
     worker: str
+    priority: str
     owner: bool  # called in the task that started the attempt (its token detaches here)
 
 
@@ -111,10 +112,9 @@ class JobRecorder:
         return attempt
 
     def attempt_started(self, attempt: Attempt, job: Job) -> None:
-        self.job_event_metrics.started(attempt.queue, attempt.task, attempt.worker)
-        if job.started_at is not None:
-            wait = (job.started_at - job.due_at).total_seconds()
-            self.metrics.record_wait_time(attempt.queue, attempt.task, attempt.priority, wait)
+        wait = (job.started_at - job.due_at).total_seconds() if job.started_at else None
+        self.job_event_metrics.started(attempt.queue, attempt.task, attempt.priority,
+                                       attempt.worker, wait)
 
     def start_raised(self, job: Job, attempt: Attempt, exc: BaseException) -> None:
         self.in_flight.pop(job.id, attempt)
@@ -131,8 +131,11 @@ class JobRecorder:
         owner = attempt is not None and attempt.owned_by_current_task()
         if attempt is not None and not owner:
             token = otel_context.attach(trace.set_span_in_context(attempt.span))
-        worker = job.worker_id or (attempt.worker if attempt is not None else "")
-        return Finish(job.id, attempt, token, job.queue_name, job.task_name, str(worker), owner)
+        if attempt is not None:
+            return Finish(job.id, attempt, token, job.queue_name, job.task_name,
+                          str(job.worker_id or attempt.worker), attempt.priority, owner)
+        return Finish(job.id, None, token, job.queue_name, job.task_name,
+                      str(job.worker_id or ""), priority_name(job.priority), owner)
 
     def begin_fail(self, job: Job) -> Finish:
         """``begin_finish`` for ``fail_job``; the attempt's span context goes into
@@ -166,16 +169,16 @@ class JobRecorder:
 
     def completed(self, finish: Finish, job: Job, result: Any) -> None:
         try:  # metrics first, inside the span: exemplars point at it
-            self.job_event_metrics.processed(finish.queue, finish.task, finish.worker,
-                                             self._run_time(finish, job), None)
+            self.job_event_metrics.processed(finish.queue, finish.task, finish.priority,
+                                             finish.worker, self._run_time(finish, job), None)
         finally:
             self._close(finish, self._result_capture(result) if self.config.capture_args
                         else None)
 
     def failed(self, finish: Finish, job: Job, exc: BaseException) -> None:
         try:
-            self.job_event_metrics.processed(finish.queue, finish.task, finish.worker,
-                                             self._run_time(finish, job), exc)
+            self.job_event_metrics.processed(finish.queue, finish.task, finish.priority,
+                                             finish.worker, self._run_time(finish, job), exc)
             if job.status is JobStatus.RETRYING:
                 self.metrics.record_job_retry(finish.queue, finish.task)
             elif retries_exhausted(job):

@@ -1,5 +1,8 @@
 """``MetricsManager``: creates OpenTelemetry instruments from the project's
-``MetricSpec``s and mirrors every measurement into a ``LocalView``.
+``MetricSpec``s and mirrors every measurement into a ``LocalView``. Counters
+are kept as numbers in the process (``counter_table``) and reported through
+observable counters when a reader collects; histograms are synchronous (their
+points carry exemplars of the span current when recorded).
 
     manager = MetricsManager()                      # the global MeterProvider
     enqueued = manager.counter(semconv.JOB_ENQUEUED)
@@ -16,7 +19,8 @@ from typing import Any
 from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
 
-from uno.core.monitoring.local_view import GaugeReader, LocalView, MetricView, freeze
+from uno.core.monitoring.counter_table import CounterTotals, shared_counter
+from uno.core.monitoring.local_view import Attributes, GaugeReader, LocalView, MetricView, freeze
 from uno.core.monitoring.spec import DEFAULT_NAMESPACE, InstrumentKind, MetricSpec
 
 SCOPE_NAME = "uno.jobs.monitoring"
@@ -27,29 +31,36 @@ _live_readers: weakref.WeakKeyDictionary[Any, dict[str, GaugeReader]] = (
     weakref.WeakKeyDictionary())  # meter -> observable name -> the reader reported
 
 
-class _Mirrored:
-    """An OpenTelemetry instrument and its series in the local view."""
+class Counter:
+    """A counter kept in this process (``counter_table.CounterTotals``); one
+    observable counter per meter provider reports the totals at collection."""
+
+    __slots__ = ("totals",)
+
+    def __init__(self, totals: CounterTotals) -> None:
+        self.totals = totals
+
+    def add(self, value: float, attributes: dict[str, str]) -> None:
+        self.totals.add(freeze(attributes), value)
+
+    def add_key(self, key: Attributes, value: float = 1) -> None:
+        """``add`` with the attributes already frozen (``local_view.freeze``)."""
+        self.totals.add(key, value)
+
+
+class Histogram:
+    """A synchronous OpenTelemetry histogram and its series in the local view."""
 
     __slots__ = ("_otel", "_view", "_local")
 
     def __init__(self, otel: Any, view: MetricView, local: LocalView) -> None:
         self._otel, self._view, self._local = otel, view, local
 
-
-class Counter(_Mirrored):
-    __slots__ = ()
-
-    def add(self, value: float, attributes: dict[str, str]) -> None:
-        self._otel.add(value, attributes)
-        self._local.add(self._view, value, freeze(attributes))
-
-
-class Histogram(_Mirrored):
-    __slots__ = ()
-
-    def record(self, value: float, attributes: dict[str, str]) -> None:
+    def record(self, value: float, attributes: dict[str, str], key: Attributes | None = None
+               ) -> None:
+        """``key``: ``freeze(attributes)``, when the caller keeps it."""
         self._otel.record(value, attributes)
-        self._local.record(self._view, value, freeze(attributes))
+        self._local.record(self._view, value, freeze(attributes) if key is None else key)
 
 
 class MetricsManager:
@@ -73,9 +84,20 @@ class MetricsManager:
         return spec.full_name(self.namespace)
 
     def counter(self, spec: MetricSpec) -> Counter:
-        return self._cached(spec, lambda name: Counter(
-            self.meter.create_counter(name, unit=spec.unit, description=spec.description),
-            self.view.register(spec, name), self.view))
+        return self._cached(spec, self._new_counter(spec))
+
+    def _new_counter(self, spec: MetricSpec) -> Callable[[str], Counter]:
+        def create(name: str) -> Counter:
+            totals = CounterTotals()
+            provider = self.meter_provider or metrics.get_meter_provider()
+            shared = shared_counter(provider, self.meter.name, name)
+            shared.attach(totals)
+            self.meter.create_observable_counter(name, callbacks=[shared.observe],
+                                                 unit=spec.unit, description=spec.description)
+            self.view.register(spec, name, totals=totals)
+            return Counter(totals)
+
+        return create
 
     def histogram(self, spec: MetricSpec) -> Histogram:
         return self._cached(spec, lambda name: Histogram(

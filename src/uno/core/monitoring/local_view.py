@@ -5,9 +5,11 @@ Why not read the SDK back? Under ``opentelemetry-instrument`` the global
 ``MeterProvider`` is built by the SDK's configurator with its readers fixed at
 construction, so no reader can be added to read our measurements back; recording
 everything a second time into a private provider would double the SDK's cost
-(~7 µs per add). This view keeps sums, histogram bucket counts and gauge
-callbacks per (metric, attributes) — a dict update per measurement. Attribute
-sets are bounded by design (no job ids), so the view is bounded too.
+(~7 µs per add). This view keeps histogram bucket counts per (metric,
+attributes) — a dict update per measurement — and reads counters' running
+totals (``counter_table``, which the SDK reads too) and gauge callbacks when a
+snapshot is taken. Attribute sets are bounded by design (no job ids), so the
+view is bounded too.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from uno.core.monitoring.counter_table import CounterTotals
 from uno.core.monitoring.spec import MetricSpec
 
 Attributes = tuple[tuple[str, str], ...]
@@ -42,6 +45,7 @@ class MetricView:
     full_name: str
     points: dict[Attributes, float | HistogramPoint] = field(default_factory=dict)
     gauge_reader: GaugeReader | None = None
+    totals: CounterTotals | None = None  # a counter's running totals
 
 
 def freeze(attributes: dict[str, str]) -> Attributes:
@@ -53,18 +57,15 @@ class LocalView:
         self._metrics: dict[str, MetricView] = {}
         self._lock = threading.Lock()
 
-    def register(self, spec: MetricSpec, full_name: str,
-                 gauge_reader: GaugeReader | None = None) -> MetricView:
+    def register(self, spec: MetricSpec, full_name: str, gauge_reader: GaugeReader | None = None,
+                 totals: CounterTotals | None = None) -> MetricView:
         view = self._metrics.get(full_name)
         if view is None:
-            view = self._metrics[full_name] = MetricView(spec, full_name, gauge_reader=gauge_reader)
+            view = self._metrics[full_name] = MetricView(spec, full_name, gauge_reader=gauge_reader,
+                                                         totals=totals)
         elif gauge_reader is not None:
             view.gauge_reader = gauge_reader
         return view
-
-    def add(self, view: MetricView, value: float, key: Attributes) -> None:
-        with self._lock:
-            view.points[key] = view.points.get(key, 0.0) + value  # type: ignore[operator]
 
     def record(self, view: MetricView, value: float, key: Attributes) -> None:
         with self._lock:
@@ -82,7 +83,9 @@ class LocalView:
             copies = {v.full_name: dict(v.points) for v in views}
         for view in views:
             points = copies[view.full_name]
-            if view.gauge_reader is not None:  # observable: gauges and observable counters
+            if view.totals is not None:  # a counter: its running totals
+                points = {key: float(value) for key, value in view.totals.snapshot().items()}
+            elif view.gauge_reader is not None:  # observable: gauges and observable counters
                 points = {freeze(attrs): value for value, attrs in view.gauge_reader()}
             result.append(MetricView(view.spec, view.full_name, points))
         return result

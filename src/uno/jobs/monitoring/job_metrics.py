@@ -29,6 +29,7 @@ from uno.core.monitoring.default_metrics import register_default_metrics
 from uno.core.monitoring.instruments import MetricsManager
 from uno.core.monitoring.local_view import HistogramPoint
 from uno.jobs.monitoring import semconv as sc
+from uno.jobs.monitoring.job_series import CACHE_LIMIT, JobSeries, SeriesInstruments
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,9 @@ class JobMetrics:
         self._retries_exhausted = m.counter(sc.JOB_RETRIES_EXHAUSTED)
         self._execution_time = m.histogram(sc.EXECUTION_TIME)
         self._wait_time = m.histogram(sc.WAIT_TIME)
+        self._lifecycle = SeriesInstruments(self._enqueued, self._started, self._completed,
+                                            self._wait_time, self._execution_time)
+        self._series: dict[tuple[str, str, str, str], JobSeries] = {}
         self._gauges: dict[str, GaugeValues] = {
             spec.name: {} for spec in sc.GAUGES + sc.OBSERVABLE_COUNTERS}
         self._expires: dict[str, float] = {}  # gauge name -> epoch its values vanish at
@@ -74,6 +78,20 @@ class JobMetrics:
             m.observable_gauge(spec, self._gauge_reader(spec.name))
         for spec in sc.OBSERVABLE_COUNTERS:
             m.observable_counter(spec, self._gauge_reader(spec.name))
+
+    # --- the plugin's fast path ---
+
+    def series(self, queue: str, task: str, priority: str = "NORMAL", worker: str = ""
+               ) -> JobSeries:
+        """The cached ``JobSeries`` of one kind of job (one worker's, for the consumer side)."""
+        key = (queue, task, priority, worker)
+        found = self._series.get(key)
+        if found is None:
+            if len(self._series) >= CACHE_LIMIT:
+                self._series.clear()
+            found = self._series[key] = JobSeries(self._lifecycle, queue, task, priority,
+                                                  worker)
+        return found
 
     # --- counters ---
 
