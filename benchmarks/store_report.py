@@ -39,7 +39,7 @@ def parse_options(description: str, argv: Sequence[str] | None = None,
                         help="repeat every figure; the table shows each one's median")
     parser.add_argument("--systems", default="", help="comma-separated subset: uno,uno+otel,PEER")
     options = parser.parse_args(argv)
-    options.processes = [int(p) for p in options.processes.split(",")]
+    options.processes = [int(p) for p in options.processes.split(",") if p]  # "": no drains
     options.rates = [float(r) for r in options.rates.split(",")]
     options.systems = [s for s in options.systems.split(",") if s]
     return options
