@@ -31,7 +31,7 @@ as a ``logging`` record: the bridge emits it through the logs API
 handler would have; whenever anything else could receive it (the application
 configured the logger, a handler of the application passes INFO, a filter or
 formatter on a pipeline handler, a custom record factory, instrumentation
-suppressed) it declines and the ``logging`` record goes the way above.
+) it declines and the ``logging`` record goes the way above.
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ from typing import Any
 
 from opentelemetry._logs import get_logger_provider
 from opentelemetry.instrumentation.uno_jobs.log_records import PipelineRecords
-from opentelemetry.instrumentation.utils import is_instrumentation_enabled
 from opentelemetry.sdk._logs import LoggerProvider as SdkLoggerProvider
 from opentelemetry.sdk._logs import LoggingHandler
 
@@ -115,8 +114,8 @@ class LogBridge(logging.Handler):
     def _offer(self, logger: logging.Logger, level: int, body: str, extra: dict[str, Any]
                ) -> bool:
         """The record sink: True when the record went to the pipeline directly."""
-        bridge = self._covered.get(logger.name)
-        if bridge is None or level != LEVEL or not is_instrumentation_enabled():
+        bridge = self._covered.get(logger.name)  # (suppressed instrumentation: the logging
+        if bridge is None or level != LEVEL:     # record would reach the pipeline the same)
             return False
         targets = bridge._pipeline_only_targets()
         if targets is None:
