@@ -5,18 +5,30 @@
     celery.stop()
 
 Needs ``pip install celery opentelemetry-instrumentation-celery`` (for the
-benchmark only, not a project dependency). The worker is Celery's own
-``WorkController`` as ``celery.contrib.testing.worker`` runs it (the way
-CeleryInstrumentor's tests run one), in a thread, consuming from the
-in-memory kombu transport; tasks are sent with ``delay()`` from the calling
-thread, so both the producer side (``before/after_task_publish``) and the
-worker side (``task_prerun/postrun``) run, and are instrumented when
-``CeleryInstrumentor`` is. Celery's logging is left alone (no root-logger
-hijack), so the root logger keeps the benchmark's OpenTelemetry handler.
+benchmark only, not a project dependency). What it measures, per task: a
+``delay()`` from the calling thread (the producer side: ``before/after_task_publish``,
+the PRODUCER span and the injection into the message headers when
+``CeleryInstrumentor`` is on), the publish through kombu's in-memory transport,
+the worker's consume, prefetch and ack path, and the task run by Celery's own
+tracer (``task_prerun/postrun``: the CONSUMER span with its extracted parent and
+the ``flower.task.runtime.seconds`` histogram point). The worker is Celery's
+own ``WorkController`` as ``celery.contrib.testing.worker`` runs it (the way
+CeleryInstrumentor's tests run one), solo pool, in a thread, with Celery's
+defaults: ``worker_prefetch_multiplier`` 4 and the ``celery`` loggers at
+WARNING (``celery worker``'s default ``--loglevel``), so a task makes no log
+record. At ``log_level=logging.INFO`` (``--loglevel=INFO``) each task makes two
+("received", "succeeded"), which reach the root logger's OpenTelemetry handler
+here; under a real ``opentelemetry-instrument celery worker`` they do not, as
+the worker hijacks the root logger (``worker_hijack_root_logger``, on by default)
+and so removes that handler. Either way they are made with or without
+``CeleryInstrumentor``: they add to Celery's own cost, not to what its
+instrumentation adds (measured: within the runs' spread). The benchmark's root
+logger is left alone here (no hijack) so that ours keeps its handler.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -55,19 +67,24 @@ class CeleryLoad:
     countdown: _Countdown
 
     @classmethod
-    def start(cls) -> CeleryLoad:
-        app = Celery("overhead", broker="memory://", set_as_current=False)
+    def start(cls, log_level: int = logging.WARNING, prefetch: int = 4,
+              queue: str = "overhead") -> CeleryLoad:
+        """``log_level``: the level of the ``celery`` loggers (``celery worker``'s
+        ``--loglevel``, WARNING by default; at INFO each task makes two records);
+        ``prefetch``: ``worker_prefetch_multiplier`` (Celery's default 4)."""
+        logging.getLogger("celery").setLevel(log_level)
+        app = Celery(queue, broker="memory://", set_as_current=False)
         app.conf.update(broker_transport_options={"polling_interval": POLLING_INTERVAL},
                         worker_hijack_root_logger=False, task_ignore_result=True,
-                        worker_prefetch_multiplier=64)
+                        worker_prefetch_multiplier=prefetch, task_default_queue=queue)
         countdown = _Countdown()
 
-        @app.task(name="noop", ignore_result=True)
+        @app.task(name=f"noop.{queue}", ignore_result=True)
         def noop() -> None:
             countdown.tick()
 
         app.finalize()
-        worker = TestWorkController(app=app, concurrency=1, pool="solo", loglevel="ERROR",
+        worker = TestWorkController(app=app, concurrency=1, pool="solo", loglevel=log_level,
                                     logfile=None, ready_callback=None, without_heartbeat=True,
                                     without_mingle=True, without_gossip=True,
                                     hostname="overhead@localhost")

@@ -16,8 +16,11 @@ modes, each figure is the median over rounds:
   and run by one ``AsyncWorker``, without and with ``UnoJobsInstrumentor``
   (instrumented as zero code does it: no arguments, the global providers);
 - ``celery`` / ``celery+otel``: N no-op tasks sent with ``delay()`` to a real
-  Celery worker in this process (memory broker, solo pool; ``celery_reference``),
-  without and with ``CeleryInstrumentor``;
+  Celery worker in this process (memory broker, solo pool, Celery's default
+  prefetch and log level; ``celery_reference`` says what is measured), without
+  and with ``CeleryInstrumentor`` (producer and consumer sides);
+  ``--celery-loglevel INFO`` as ``celery worker --loglevel=INFO`` (two records
+  per task, reaching the OpenTelemetry handler);
 - ``floor`` and ``floor in situ`` (``sdk_floor``): the same SDK calls as the
   plugin makes per job (counted in the census run), in a tight loop, and from
   the plugin's wrappers with none of its logic.
@@ -39,6 +42,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import logging
 import statistics
 import time
 from collections.abc import Callable
@@ -192,11 +196,13 @@ def main() -> None:
     parser.add_argument("--gc-freeze", action="store_true")
     parser.add_argument("--profile", choices=("cprofile", "pyinstrument"))
     parser.add_argument("--only", help="comma-separated modes to time (default: all)")
+    parser.add_argument("--celery-loglevel", default="WARNING", choices=("WARNING", "INFO"),
+                        help="the celery loggers' level (INFO: 2 records per task)")
     parser.add_argument("--components", action="store_true",
                         help="also time the floor in situ built up call kind by call kind")
     options = parser.parse_args()
     telemetry = ZeroCodeProviders.install(options.metric_interval)
-    celery = CeleryLoad.start()
+    celery = CeleryLoad.start(log_level=getattr(logging, options.celery_loglevel))
     try:
         measures = modes(options, celery, FloorTelemetry(Shape()))
         emitted = {mode: census(telemetry, measures[mode], options.jobs)

@@ -10,15 +10,16 @@ Per job: a PRODUCER span and a CONSUMER span, started with the plugin's
 attributes, each made current (attach/detach) while its work runs; an inject
 into a metadata dict and an extract from it; ``counter_adds`` counter adds
 and ``histogram_records`` histogram records while the span is current (so
-they carry exemplars as the plugin's do); ``log_records`` INFO records through
-Python logging while the consumer span is current, reaching the root
-logger's OpenTelemetry handler. ``Shape`` comes from the census of the
-instrumented run, so the floor makes as many SDK calls as the plugin does.
+they carry exemplars as the plugin's do); ``log_records`` INFO records emitted
+through the OpenTelemetry logs API while the consumer span is current (as the
+plugin emits an outcome record that only the pipeline receives, with as many
+attributes). ``Shape`` comes from the census of the instrumented run, so the
+floor makes as many SDK calls as the plugin does.
 
 In situ, the recorder of the plugin's wrappers is replaced by one that makes
-only these calls (the runtime's own lifecycle records reach the handler by
-setting the ``uno.jobs`` logger to INFO): what the telemetry costs inside
-the runtime with none of the plugin's logic.
+only these calls (the runtime's outcome record is taken by a record sink that
+emits it through the logs API, bare): what the telemetry costs inside the
+runtime with none of the plugin's logic.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from opentelemetry import _logs, metrics, propagate, trace
 from opentelemetry import context as otel_context
-from opentelemetry import metrics, propagate, trace
+from opentelemetry._logs import SeverityNumber
 from opentelemetry.context import Context
 from opentelemetry.instrumentation.uno_jobs import wrappers
 from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
@@ -49,7 +51,10 @@ CONSUME = {**BASE, "messaging.operation.type": "process", "messaging.operation.n
 BY_WORKER = {"queue": "default", "task": "noop", "worker": "worker-1"}
 BY_TASK = {"queue": "default", "task": "noop", "priority": "NORMAL"}
 RECORD_EXTRA = {"job_id": "0" * 32, "task_name": "noop", "queue_name": "default",
-                "job_status": "completed", "retry_count": 0, "job_event": "completed"}
+                "job_status": "completed", "retry_count": 0, "job_event": "completed",
+                "wait_time": 0.0, "run_time": 0.0}
+SITE = {"code.file.path": "job_event_log.py", "code.function.name": "job_event",
+        "code.line.number": 1}  # as many attributes as the plugin's record
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,7 @@ class FloorTelemetry:
                          for i in range(shape.counter_adds)]
         self.histograms = [meter.create_histogram(f"floor.histogram{i}")
                            for i in range(shape.histogram_records)]
-        self.log = logging.getLogger("floor.jobs")
-        self.log.setLevel(logging.INFO)
+        self.log = _logs.get_logger("uno.jobs")
         self._pending: dict[str, tuple[Any, Any]] = {}
 
     # --- the calls, split as the wrappers split them ---
@@ -101,10 +105,19 @@ class FloorTelemetry:
             histogram.record(0.001, BY_TASK)
         if log:
             for _ in range(self.shape.log_records):
-                self.log.info("job %s completed (noop, queue default)", RECORD_EXTRA["job_id"],
-                              extra=RECORD_EXTRA)
+                self.emit_record("job 0 completed (noop, queue default)", RECORD_EXTRA)
         span.end()
         otel_context.detach(token)
+
+    def emit_record(self, body: str, extra: dict[str, Any]) -> None:
+        now = time.time_ns()
+        self.log.emit(timestamp=now, observed_timestamp=now, context=otel_context.get_current(),
+                      severity_number=SeverityNumber.INFO, severity_text="INFO", body=body,
+                      attributes={**extra, **SITE})
+
+    def sink(self, _logger: Any, _level: int, body: str, extra: dict[str, Any]) -> bool:
+        self.emit_record(body, extra)
+        return True
 
     def run(self, jobs: int) -> float:
         """CPU seconds for ``jobs`` jobs' worth of calls in a tight loop."""
@@ -119,8 +132,9 @@ class FloorTelemetry:
     # --- in situ: the wrappers' recorder interface ---
 
     def install_in_situ(self) -> list[str]:
-        if self.shape.log_records:  # the runtime's records reach the root handler, bare
+        if self.shape.log_records:  # the runtime's outcome record, through the logs API
             logging.getLogger("uno.jobs").setLevel(logging.INFO)
+            job_event_log.set_record_sink(self.sink)
         if self.shape.log_records < 3:  # outcomes only: enqueued/started records not made
             job_event_log.set_progress_gate(lambda _logger: False)
         recorder = _InSitu(self)
@@ -132,6 +146,7 @@ class FloorTelemetry:
         wrappers.uninstall(names)
         logging.getLogger("uno.jobs").setLevel(logging.NOTSET)
         job_event_log.set_progress_gate(None)
+        job_event_log.set_record_sink(None)
 
 
 class _InSitu:

@@ -16,7 +16,8 @@ results are never logged.
 The progress records (``enqueued``, ``started``) are INFO too; an integration
 that forwards only outcomes (the OpenTelemetry plugin, by default) sets a gate
 with ``set_progress_gate`` so that they are not even made while nobody would
-get them (a record costs several µs to make).
+get them (a record costs several µs to make); it may also take over the
+outcome records that only its pipeline would receive (``set_record_sink``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from uno.jobs.job import Job, JobStatus, utcnow
 
 PROGRESS_EVENTS = frozenset({"enqueued", "started"})
 _progress_gate: Callable[[logging.Logger], bool] | None = None
+# (logger, level, message, extra) -> True when it delivered the record itself
+_record_sink: Callable[[logging.Logger, int, str, dict[str, Any]], bool] | None = None
+TIMED_FORMAT = "job %s %s (%s, queue %s) in %.3f s after waiting %.3f s"
 _OUTCOME_EVENTS = {JobStatus.COMPLETED: "completed", JobStatus.RETRYING: "retrying",
                    JobStatus.TIMEOUT: "timed out"}
 
@@ -62,9 +66,11 @@ def job_event(
         logger.log(level, "job %s %s (%s, queue %s): %s", job.id, event, job.task_name,
                    job.queue_name, job.error, extra=extra)
     elif times:
-        logger.log(level, "job %s %s (%s, queue %s) in %.3f s after waiting %.3f s", job.id,
-                   event, job.task_name, job.queue_name, times.get("run_time", 0.0),
-                   times.get("wait_time", 0.0), extra=extra)
+        args = (job.id, event, job.task_name, job.queue_name, times.get("run_time", 0.0),
+                times.get("wait_time", 0.0))
+        sink = _record_sink
+        if sink is None or not sink(logger, level, TIMED_FORMAT % args, extra):
+            logger.log(level, TIMED_FORMAT, *args, extra=extra)
     else:
         logger.log(level, "job %s %s (%s, queue %s)", job.id, event, job.task_name,
                    job.queue_name, extra=extra)
@@ -95,6 +101,16 @@ def attempt_times(job: Job, ended: datetime | None = None) -> dict[str, float]:
     ended = ended or job.completed_at or job.updated_at or utcnow()
     return {"wait_time": max(0.0, (job.started_at - job.due_at).total_seconds()),
             "run_time": max(0.0, (ended - job.started_at).total_seconds())}
+
+
+def set_record_sink(sink: Callable[[logging.Logger, int, str, dict[str, Any]], bool] | None
+                    ) -> None:
+    """``sink(logger, level, message, extra)`` is offered each attempt outcome
+    record with its times before a ``logging`` record is made; True: it delivered
+    the record everywhere the record would have gone (an integration whose
+    pipeline is the only receiver), so none is made. None: always made."""
+    global _record_sink
+    _record_sink = sink
 
 
 def set_progress_gate(gate: Callable[[logging.Logger], bool] | None) -> None:

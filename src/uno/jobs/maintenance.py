@@ -8,8 +8,8 @@ Finished jobs older than ``cleanup_age`` are deleted every ``cleanup_interval``.
 
 Processes sharing a store take turns: a round runs only while this manager
 holds the store's ``maintenance`` lease (taken for the round, released after
-it; a process killed mid-round holds it ``ROUND_LEASE_TTL`` or the stall timeout,
-whichever is shorter), and a
+it, renewed while a long round works; a process killed mid-round holds it
+``ROUND_LEASE_TTL`` at most, so recovery waits seconds, not minutes), and a
 stalled job is failed only if it is still RUNNING when the failure is stored
 (``fail_job(..., only_if=...)``), so no job is failed twice.
 """
@@ -54,9 +54,8 @@ class Maintenance:
         """Fail stalled jobs and (when due) delete old ones; return both counts
         ((0, 0) while another process holds the maintenance lease)."""
         m, now = self._manager, utcnow()
-        # a holder killed mid-round blocks the sweep no longer than a stall would
         if not await m.storage.try_acquire_lease(MAINTENANCE_LEASE, self.holder,
-                                                 min(ROUND_LEASE_TTL, m.stall_timeout), now):
+                                                 ROUND_LEASE_TTL, now):
             return 0, 0
         try:
             return await self._round(now)
@@ -68,7 +67,13 @@ class Maintenance:
     async def _round(self, now: datetime) -> tuple[int, int]:
         m = self._manager
         stalled = await m.storage.find_stalled(now - m.stall_timeout)
+        renew_at = now + ROUND_LEASE_TTL / 2
         for job in stalled:
+            if utcnow() >= renew_at:  # a long round keeps the lease while it works
+                if not await m.storage.try_acquire_lease(MAINTENANCE_LEASE, self.holder,
+                                                         ROUND_LEASE_TTL, utcnow()):
+                    break
+                renew_at = utcnow() + ROUND_LEASE_TTL / 2
             error = JobStalledError(
                 f"no heartbeat from worker {job.worker_id!r} for {m.stall_timeout}"
             )
@@ -102,6 +107,6 @@ class Maintenance:
 
 
 MAINTENANCE_LEASE = "maintenance"
-ROUND_LEASE_TTL = timedelta(minutes=1)
+ROUND_LEASE_TTL = timedelta(seconds=5)
 
 __all__ = ["MAINTENANCE_LEASE", "Maintenance"]

@@ -24,7 +24,14 @@ By default the pipeline gets one record per attempt outcome (``completed``,
 the ``enqueued`` and ``started`` records only with ``progress=True``
 (``OTEL_PYTHON_UNO_JOBS_PROGRESS_LOGS``). While they would reach neither the
 pipeline nor the application's handlers, the runtime does not even make them
-(``job_event_log.set_progress_gate``).
+(``job_event_log.set_progress_gate``). An outcome record at INFO that only the
+pipeline would receive (the application's level is above INFO) is not even made
+as a ``logging`` record: the bridge emits it through the logs API
+(``PipelineRecords``, ``job_event_log.set_record_sink``), exactly as the SDK
+handler would have; whenever anything else could receive it (the application
+configured the logger, a handler of the application passes INFO, a filter or
+formatter on a pipeline handler, a custom record factory, instrumentation
+) it declines and the ``logging`` record goes the way above.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from opentelemetry._logs import get_logger_provider
+from opentelemetry.instrumentation.uno_jobs.log_records import PipelineRecords
 from opentelemetry.sdk._logs import LoggerProvider as SdkLoggerProvider
 from opentelemetry.sdk._logs import LoggingHandler
 
@@ -62,6 +70,7 @@ class LogBridge(logging.Handler):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             self._fallback = LoggingHandler(logger_provider=provider)
+        self._records: PipelineRecords | None = None  # set on the installed bridge
 
     @classmethod
     def install(cls, logger_provider: Any = None, progress: bool = False) -> LogBridge | None:
@@ -71,6 +80,8 @@ class LogBridge(logging.Handler):
         bridge = cls._attach(logging.getLogger(LOGGER_NAME), provider, progress)
         if not progress:
             job_event_log.set_progress_gate(bridge._progress_wanted)
+        bridge._records = PipelineRecords()
+        job_event_log.set_record_sink(bridge._offer)
         return bridge
 
     @classmethod
@@ -100,7 +111,41 @@ class LogBridge(logging.Handler):
         bridge = self._covered.get(logger.name)
         return bridge is None or not bridge._managed or bridge._application_level() <= LEVEL
 
+    def _offer(self, logger: logging.Logger, level: int, body: str, extra: dict[str, Any]
+               ) -> bool:
+        """The record sink: True when the record went to the pipeline directly."""
+        bridge = self._covered.get(logger.name)  # (suppressed instrumentation: the logging
+        if bridge is None or level != LEVEL:     # record would reach the pipeline the same)
+            return False
+        targets = bridge._pipeline_only_targets()
+        if targets is None:
+            return False
+        for handler in targets:
+            self._records.emit(handler._logger_provider, logger.name, body, extra)  # type: ignore[union-attr]
+        return True
+
+    def _pipeline_only_targets(self) -> list[logging.Handler] | None:
+        """The pipeline handlers an INFO record would reach when no other handler
+        would get it and they would translate it plainly; else None."""
+        logger = self._logger
+        if (not self._managed or logger.filters or self.filters
+                or logging.getLogRecordFactory() is not logging.LogRecord
+                or self._application_level() <= LEVEL):
+            return None
+        targets: list[logging.Handler] = []
+        found = False
+        for handler in self._handlers(logger.parent):
+            if not self._is_ours(handler):
+                continue  # below the application's level: emit() would not hand it over
+            found = True
+            if handler.level <= LEVEL:
+                if type(handler) is not LoggingHandler or handler.filters or handler.formatter:
+                    return None
+                targets.append(handler)
+        return targets if found else [self._fallback]
+
     def remove(self) -> None:
+        job_event_log.set_record_sink(None)
         if not self._progress:
             job_event_log.set_progress_gate(None)
         for bridge in self._covered.values():

@@ -12,7 +12,7 @@ FROM unnest(...)``. Idle workers wake on ``NOTIFY`` (:mod:`.postgres_listen`).
 
 Connections come from an asyncpg pool that replaces lost connections on the
 next use; a call that cannot reach the server raises ``StorageUnavailableError``
-naming the store (reads and idempotent writes first retry once on a fresh
+naming the store (reads and idempotent writes first retry twice on a fresh
 connection). The callers back off and retry.
 """
 
@@ -94,6 +94,10 @@ async def _release(pool: Any, conn: Any) -> None:
         await pool.release(conn)
     except Exception as exc:
         logger.debug("released a broken connection: %s: %s", type(exc).__name__, exc)
+
+
+_ATTEMPTS = 3  # a read or idempotent write: tried again on a fresh connection
+_RETRY_PAUSE = 0.05  # seconds, times the attempt number
 
 
 def _row(job: Job, data: str) -> tuple[Any, ...]:
@@ -181,20 +185,25 @@ class PostgresJobStorage(JobStorage):
 
     async def _call(self, method: str, query: str, *args: Any, retry: bool = True) -> Any:
         """``conn.<method>(query, *args)`` on a pooled connection; connection
-        errors become ``StorageUnavailableError`` (after one retry if ``retry``)."""
+        errors become ``StorageUnavailableError`` (after two retries if ``retry``)."""
         pool = await self._get_pool()
-        for attempt in (1, 2):
+        for attempt in range(1, _ATTEMPTS + 1):
             try:
                 conn = await pool.acquire()
                 try:
                     return await getattr(conn, method)(query, *args)
                 except sql.CONNECTION_ERRORS:
                     conn.terminate()  # the pool opens a fresh one on the next acquire
+                    # one dead connection (a restart, pg_terminate_backend) means the
+                    # idle ones are likely dead too: the retry gets a fresh connection
+                    await pool.expire_connections()
                     raise
                 finally:
                     await _release(pool, conn)
             except sql.CONNECTION_ERRORS as exc:
-                if retry and attempt == 1:
+                if retry and attempt < _ATTEMPTS:
+                    # a connection opened while others were being killed may die too
+                    await asyncio.sleep(_RETRY_PAUSE * attempt)
                     continue
                 raise self._unavailable(exc) from exc
         raise AssertionError("unreachable")
