@@ -92,13 +92,17 @@ class AgeGaugeTests(MonitoringCase):
 
     async def test_a_stuck_worker_shows_a_large_heartbeat_age_until_it_recovers(self) -> None:
         unblock = asyncio.Event()
-        claim = self.storage.claim_next
 
-        async def stuck_claim(*args: Any, **kwargs: Any) -> Any:
-            await unblock.wait()
-            return await claim(*args, **kwargs)
+        def stuck(claim: Any) -> Any:
+            async def stuck_claim(*args: Any, **kwargs: Any) -> Any:
+                await unblock.wait()
+                return await claim(*args, **kwargs)
+            return stuck_claim
 
-        self.storage.claim_next = stuck_claim  # type: ignore[method-assign]
+        # the store stops answering claims (the worker claims batches; a store may
+        # claim one job through either method)
+        self.storage.claim_next = stuck(self.storage.claim_next)  # type: ignore[method-assign]
+        self.storage.claim_batch = stuck(self.storage.claim_batch)  # type: ignore[method-assign]
         await self.job_manager.start()
         await asyncio.sleep(0.05)  # the claim loop is now waiting on the store
         self.worker.last_heartbeat = utcnow() - timedelta(minutes=5)

@@ -38,7 +38,8 @@ class PostgresStoreTests(RuntimeCase):
         admin = await self.admin()
         outside = ("SELECT table_schema, table_name FROM information_schema.tables"
                    " WHERE table_schema NOT IN ('pg_catalog', 'information_schema')"
-                   " AND table_schema NOT LIKE 'test\\_%'")
+                   " AND table_schema NOT LIKE 'test\\_%'"  # other tests' own schemas,
+                   " AND table_schema NOT LIKE 'uno\\_test\\_%'")  # tests/stores', benchmarks'
         before = set(await admin.fetch(outside))
         await self.storage.add(Job(task_name="t"))
         self.assertEqual(set(await admin.fetch(outside)), before)
