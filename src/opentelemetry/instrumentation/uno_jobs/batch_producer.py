@@ -3,8 +3,9 @@
 into the metadata every job of the batch carries, so each job's CONSUMER span
 continues the enqueuing trace. ``job_enqueued`` counts every stored job.
 
-    wrapper = make_enqueue_many_wrapper(recorder.producer)
-    wrap_function_wrapper("uno.jobs.manager", "JobManager.enqueue_many", wrapper)
+    call = start_batch(recorder.producer, manager, args, kwargs)   # the span, current
+    result = await manager.enqueue_many(*call.args, **call.kwargs)
+    end_batch(recorder.producer, call, result)   # one job_enqueued per stored job
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from opentelemetry import trace
 from opentelemetry.instrumentation.uno_jobs.attributes import span_name
 from opentelemetry.instrumentation.uno_jobs.producer import EnqueueCall, EnqueueRecorder
 from opentelemetry.instrumentation.uno_jobs.propagation import inject
-from opentelemetry.instrumentation.uno_jobs.utils import guarded, priority_name, report_error
-from opentelemetry.instrumentation.utils import is_instrumentation_enabled
+from opentelemetry.instrumentation.uno_jobs.utils import priority_name
 from opentelemetry.trace import SpanKind
 
 from uno.jobs.job import Priority
@@ -68,27 +68,4 @@ def end_batch(producer: EnqueueRecorder, call: EnqueueCall, result: Any) -> None
         otel_context.detach(call.token)
 
 
-def make_enqueue_many_wrapper(producer: EnqueueRecorder) -> Any:
-    async def enqueue_many(wrapped, instance, args, kwargs):
-        if not is_instrumentation_enabled():
-            return await wrapped(*args, **kwargs)
-        try:
-            call = start_batch(producer, instance, args, kwargs)
-        except Exception as exc:
-            report_error("enqueue_many (start)", exc)
-            return await wrapped(*args, **kwargs)
-        try:
-            result = await wrapped(*call.args, **call.kwargs)
-        except BaseException as exc:
-            guarded("enqueue_many (raised)", producer.raised, call, exc)
-            raise
-        try:
-            end_batch(producer, call, result)
-        except Exception as exc:
-            report_error("enqueue_many (end)", exc)
-        return result
-
-    return enqueue_many
-
-
-__all__ = ["make_enqueue_many_wrapper"]
+__all__ = ["end_batch", "start_batch"]

@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from opentelemetry import context as otel_context
-from opentelemetry.instrumentation.uno_jobs.batch_producer import make_enqueue_many_wrapper
+from opentelemetry.instrumentation.uno_jobs.batch_producer import end_batch, start_batch
 from opentelemetry.instrumentation.uno_jobs.logs import LogBridge
+from opentelemetry.instrumentation.uno_jobs.producer import EnqueueCall, EnqueueRecorder
 from opentelemetry.instrumentation.uno_jobs.recorder import JobRecorder
 from opentelemetry.instrumentation.uno_jobs.running_managers import RunningManagers
 from opentelemetry.instrumentation.uno_jobs.utils import guarded, report_error
@@ -59,25 +60,34 @@ def make_wrappers(recorder: JobRecorder, managers: RunningManagers,
     each manager seen (enqueue, start, an adopted manager's job) is bridged."""
     cover_logger = log_bridge.cover if log_bridge is not None else (lambda _logger: None)
 
-    async def enqueue(wrapped, instance, args, kwargs):
-        if not is_instrumentation_enabled():
-            return await wrapped(*args, **kwargs)
-        guarded("enqueue (logs)", cover_logger, instance.logger)
-        try:
-            call = recorder.producer.start(instance, args, kwargs)
-        except Exception as exc:
-            report_error("enqueue (start)", exc)
-            return await wrapped(*args, **kwargs)
-        try:
-            result = await wrapped(*call.args, **call.kwargs)
-        except BaseException as exc:
-            guarded("enqueue (raised)", recorder.producer.raised, call, exc)
-            raise
-        try:
-            recorder.producer.end(call, result)
-        except Exception as exc:
-            report_error("enqueue (end)", exc)
-        return result
+    def sending(kind: str, start: Callable[..., EnqueueCall],
+                end: Callable[[EnqueueRecorder, EnqueueCall, Any], None]) -> Wrapper:
+        """enqueue / enqueue_many: the PRODUCER span is current while the wrapped
+        call stores the job(s), and ends with its result; ``start(producer,
+        manager, args, kwargs)`` and ``end(producer, call, result)``."""
+
+        async def wrapper(wrapped, instance, args, kwargs):
+            if not is_instrumentation_enabled():
+                return await wrapped(*args, **kwargs)
+            guarded(f"{kind} (logs)", cover_logger, instance.logger)
+            try:
+                call = start(recorder.producer, instance, args, kwargs)
+            except Exception as exc:
+                report_error(f"{kind} (start)", exc)
+                return await wrapped(*args, **kwargs)
+            try:
+                result = await wrapped(*call.args, **call.kwargs)
+            except BaseException as exc:
+                guarded(f"{kind} (raised)", recorder.producer.raised, call, exc)
+                raise
+            try:
+                end(recorder.producer, call, result)
+            except Exception as exc:
+                report_error(f"{kind} (end)", exc)
+            return result
+
+        return wrapper
+
 
     async def start_job(wrapped, instance, args, kwargs):
         if not is_instrumentation_enabled():
@@ -167,8 +177,9 @@ def make_wrappers(recorder: JobRecorder, managers: RunningManagers,
         return result
 
     return {
-        "enqueue": enqueue,
-        "enqueue_many": make_enqueue_many_wrapper(recorder.producer),
+        "enqueue": sending("enqueue", lambda producer, *call: producer.start(*call),
+                           lambda producer, *ended: producer.end(*ended)),
+        "enqueue_many": sending("enqueue_many", start_batch, end_batch),
         "start_job": start_job,
         "complete_job": finishing("complete_job", "completed", "result"),
         "fail_job": finishing("fail_job", "failed", "error", begin="begin_fail"),

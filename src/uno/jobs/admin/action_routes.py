@@ -128,19 +128,23 @@ async def create_schedule(body: CreateScheduleRequest, manager: Manager) -> Acti
 @router.post("/schedules/{schedule_id}/enable", response_model=ActionResult,
              summary="Enable a schedule")
 async def enable_schedule(schedule_id: str, manager: Manager) -> ActionResult:
-    find_schedule(manager, schedule_id)
-    _ok(await manager.scheduler.enable_schedule(schedule_id), 404)
-    return ActionResult(message=f"enabled {schedule_id}", schedule_id=schedule_id,
-                        status="enabled")
+    return await _switch_schedule(manager, schedule_id, enabled=True)
 
 
 @router.post("/schedules/{schedule_id}/disable", response_model=ActionResult,
              summary="Disable a schedule")
 async def disable_schedule(schedule_id: str, manager: Manager) -> ActionResult:
+    return await _switch_schedule(manager, schedule_id, enabled=False)
+
+
+async def _switch_schedule(manager: Any, schedule_id: str, *, enabled: bool) -> ActionResult:
     find_schedule(manager, schedule_id)
-    _ok(await manager.scheduler.disable_schedule(schedule_id), 404)
-    return ActionResult(message=f"disabled {schedule_id}", schedule_id=schedule_id,
-                        status="disabled")
+    scheduler = manager.scheduler
+    switch = scheduler.enable_schedule if enabled else scheduler.disable_schedule
+    _ok(await switch(schedule_id), 404)
+    status = "enabled" if enabled else "disabled"
+    return ActionResult(message=f"{status} {schedule_id}", schedule_id=schedule_id,
+                        status=status)
 
 
 @router.delete("/schedules/{schedule_id}", response_model=ActionResult,

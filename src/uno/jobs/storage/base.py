@@ -108,14 +108,18 @@ class JobStorage(abc.ABC):
         """Replace the stored job with ``job`` (same id). ``ValueError`` if it
         cannot be stored (for example an unserialisable result)."""
 
-    @abc.abstractmethod
     async def claim_next(
         self, queues: Sequence[str], worker_id: str, now: datetime
     ) -> Job | None:
         """Atomically take the next due job from ``queues`` (not paused): the
         lowest priority value first, then the earliest ``due_at``, then the
         earliest enqueued. It is returned as RESERVED with ``worker_id`` set.
-        Across processes sharing a store, a job is claimed once."""
+        Across processes sharing a store, a job is claimed once.
+        A store overrides this or ``claim_batch``: each defaults to the other."""
+        claimed = await self.claim_batch(queues, worker_id, now, 1)
+        return claimed[0] if claimed else None
+
+
 
     @abc.abstractmethod
     async def list_jobs(

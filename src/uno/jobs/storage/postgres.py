@@ -266,10 +266,6 @@ class PostgresJobStorage(JobStorage):
             "execute", self._sql.transition, *_row(job, encode_job(job)), wanted,
             retry=False)) == 1
 
-    async def claim_next(self, queues: Sequence[str], worker_id: str, now: datetime) -> Job | None:
-        claimed = await self.claim_batch(queues, worker_id, now, 1)
-        return claimed[0] if claimed else None
-
     async def claim_batch(self, queues: Sequence[str], worker_id: str, now: datetime,
                           limit: int) -> list[Job]:
         queues = list(dict.fromkeys(queues))

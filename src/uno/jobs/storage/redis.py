@@ -125,11 +125,6 @@ class RedisJobStorage(JobStorage):
         except KeyError:
             return False
 
-    async def claim_next(self, queues: Sequence[str], worker_id: str,
-                         now: datetime) -> Job | None:
-        jobs = await self.claim_batch(queues, worker_id, now, 1)
-        return jobs[0] if jobs else None
-
     async def claim_batch(self, queues: Sequence[str], worker_id: str, now: datetime,
                           limit: int) -> list[Job]:
         queues = list(dict.fromkeys(queues))
