@@ -31,13 +31,18 @@ if __name__ == "__main__":  # `python benchmarks/redis.py`: import redis-py, not
 
 import asyncio  # noqa: E402
 import itertools  # noqa: E402
-import json  # noqa: E402
 import os  # noqa: E402
 import time  # noqa: E402
 from typing import Any  # noqa: E402
 
 from benchmarks.store_app import BATCH, PROBE, paced  # noqa: E402
-from benchmarks.store_harness import System, measure, peer_commands, uno_systems  # noqa: E402
+from benchmarks.store_harness import (  # noqa: E402
+    System,
+    measure,
+    peer_commands,
+    run_peer_role,
+    uno_systems,
+)
 from benchmarks.store_report import parse_options, table  # noqa: E402
 
 URL = os.environ.get("UNO_JOBS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -112,11 +117,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["work"]:
-        asyncio.run(saq_work(sys.argv[2], int(sys.argv[3])))
-    elif sys.argv[1:2] == ["produce"]:
-        _, _, target, mode, jobs, rate = sys.argv
-        print(json.dumps({"seconds": asyncio.run(saq_produce(target, mode, int(jobs),
-                                                            float(rate)))}))
-    else:
-        main()
+    run_peer_role(saq_work, saq_produce, main)

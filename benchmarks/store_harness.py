@@ -23,6 +23,7 @@ recommended ``OTEL_BSP_*``/``OTEL_BLRP_*`` settings.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -241,3 +242,18 @@ def peer_commands(script: str) -> tuple[Callable[..., list[str]], Callable[..., 
                 str(jobs), str(rate)]
 
     return worker, producer
+
+
+def run_peer_role(work: Callable[[str, int], Any], produce: Callable[[str, str, int, float], Any],
+                  main: Callable[[], None]) -> None:
+    """A peer script's entry point: the roles ``peer_commands`` starts it in
+    (``work TARGET CONCURRENCY``, ``produce TARGET MODE JOBS RATE``: the seconds
+    as JSON), else ``main()``."""
+    if sys.argv[1:2] == ["work"]:
+        asyncio.run(work(sys.argv[2], int(sys.argv[3])))
+    elif sys.argv[1:2] == ["produce"]:
+        _, _, target, mode, jobs, rate = sys.argv
+        seconds = asyncio.run(produce(target, mode, int(jobs), float(rate)))
+        print(json.dumps({"seconds": seconds}))
+    else:
+        main()

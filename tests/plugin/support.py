@@ -40,6 +40,18 @@ def key(**attributes: Any) -> Key:
     return tuple(sorted(attributes.items()))
 
 
+def register_flaky(manager: JobManager, error: Exception) -> None:
+    """Task ``flaky`` (one retry, no delay): its first attempt raises ``error``,
+    the second succeeds."""
+    calls: list[int] = []
+
+    @manager.task(max_retries=1, retry_delay=0)
+    async def flaky() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise error
+
+
 class PluginCase(TestBase, unittest.IsolatedAsyncioTestCase):
     """The plugin instrumented with ``instrument_options`` on TestBase's providers."""
 

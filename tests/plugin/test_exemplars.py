@@ -14,7 +14,7 @@ from unittest import mock
 from uno.jobs import JobStatus
 
 from .otlp_http import OtlpHttpReceiver, Span
-from .support import PluginCase, fast_worker, key
+from .support import PluginCase, fast_worker, key, register_flaky
 from .test_e2e_zero_code import CONSUMER, TASKS, run_app
 
 
@@ -89,13 +89,7 @@ class InProcessExemplarTests(PluginCase):
 
     async def test_each_retry_is_the_exemplar_of_its_own_attempt(self) -> None:
         manager = self.manager(workers=[fast_worker(name="w1")])
-        calls: list[int] = []
-
-        @manager.task(max_retries=1, retry_delay=0)
-        async def flaky() -> None:
-            calls.append(1)
-            if len(calls) == 1:
-                raise ValueError("first")
+        register_flaky(manager, ValueError("first"))
 
         await self.run_job(manager, "flaky")
         first, second = self.consumers("flaky")

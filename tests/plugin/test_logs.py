@@ -15,7 +15,7 @@ from typing import Any
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler, ReadableLogRecord
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 
-from .support import PluginCase
+from .support import PluginCase, register_flaky
 
 app_log = logging.getLogger("tests.plugin.app")
 
@@ -72,13 +72,7 @@ class LogCase(PluginCase):
 class LifecycleLogTests(LogCase):
     async def test_by_default_the_pipeline_gets_one_record_per_attempt_outcome(self) -> None:
         manager = self.manager()
-        calls = []
-
-        @manager.task(max_retries=1, retry_delay=0)
-        async def flaky() -> None:
-            calls.append(1)
-            if len(calls) == 1:
-                raise RuntimeError("once")
+        register_flaky(manager, RuntimeError("once"))
 
         job = await self.run_job(manager, "flaky")
         first, second = self.consumers("flaky")
@@ -109,13 +103,7 @@ class LifecycleLogTests(LogCase):
     async def test_lifecycle_records_carry_the_producer_and_consumer_span_ids(self) -> None:
         self.with_progress_logs()
         manager = self.manager()
-        calls = []
-
-        @manager.task(max_retries=1, retry_delay=0)
-        async def flaky() -> None:
-            calls.append(1)
-            if len(calls) == 1:
-                raise RuntimeError("once")
+        register_flaky(manager, RuntimeError("once"))
 
         job = await self.run_job(manager, "flaky")
         first, second = self.consumers("flaky")
