@@ -48,10 +48,11 @@ def _job_args(job: Job, data: str) -> list[Any]:
 def _add_args(job: Job, data: str) -> tuple[str, str]:
     """A job as the add script takes it: its index fields as one JSON array of
     strings (fewer arguments to pack and parse), and its data."""
-    fields = [job.id, job.queue_name, job.status.value, str(int(job.priority)),
-              str(to_us(job.due_at)), str(to_us(job.updated_at)), json.dumps(job.worker_id),
-              job.updated_at.isoformat()]
-    return json.dumps(fields), data
+    updated, worker = job.updated_at, job.worker_id
+    return json.dumps([job.id, job.queue_name, job.status.value, str(int(job.priority)),
+                       str(to_us(job.scheduled_at or job.created_at)), str(to_us(updated)),
+                       "null" if worker is None else json.dumps(worker),
+                       updated.isoformat()]), data
 
 
 class RedisJobStorage(JobStorage):
