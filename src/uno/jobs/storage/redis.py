@@ -40,14 +40,9 @@ def _patch(status: str, worker: str, updated: str) -> str:
     return f'{{"status": {json.dumps(status)}, "worker_id": {worker}, "updated_at": "{updated}"}}'
 
 
-def _job_args(job: Job, data: str) -> list[Any]:
-    return [job.id, job.queue_name, job.status.value, int(job.priority), to_us(job.due_at),
-            to_us(job.updated_at), json.dumps(job.worker_id), job.updated_at.isoformat(), data]
-
-
-def _add_args(job: Job, data: str) -> tuple[str, str]:
-    """A job as the add script takes it: its index fields as one JSON array of
-    strings (fewer arguments to pack and parse), and its data."""
+def _job_args(job: Job, data: str) -> tuple[str, str]:
+    """A job as the add and put scripts take it: its index fields as one JSON
+    array of strings (fewer arguments for redis-py to pack), and its data."""
     updated, worker = job.updated_at, job.worker_id
     return json.dumps([job.id, job.queue_name, job.status.value, str(int(job.priority)),
                        str(to_us(job.scheduled_at or job.created_at)), str(to_us(updated)),
@@ -114,7 +109,7 @@ class RedisJobStorage(JobStorage):
         return answer
 
     async def add(self, job: Job) -> None:
-        await self._add(_add_args(job, encode_job(job)))
+        await self._add(_job_args(job, encode_job(job)))
 
     async def add_many(self, jobs: Sequence[Job]) -> None:
         check_unique_ids(jobs)
@@ -122,7 +117,7 @@ class RedisJobStorage(JobStorage):
             await self.add(jobs[0])
         elif jobs:  # a failed encode names the job's place in the batch
             await self._add([value for index, job in enumerate(jobs)
-                             for value in _add_args(job, encode_element(index, job))])
+                             for value in _job_args(job, encode_element(index, job))])
 
     async def _add(self, args: Sequence[str]) -> None:
         answer = await self._script("add", f"{self._conn.origin}{next(self._tokens)}", *args)

@@ -77,8 +77,8 @@ local function remember(token, answer)
 end
 """
 
-# ARGV: P, origin, token, then per job: its fields (a JSON array of strings: id,
-# queue, status, priority, due, upd, worker, updated) and its data. All or
+# ARGV: P, origin, token, then per job: its fields (one argument, a JSON array of
+# strings: id, queue, status, priority, due, upd, worker, updated) and its data. All or
 # nothing: 'dup:ID' when a job exists. The token is kept in each job's hash
 # ('tok'), so redis-py's retry of a call whose reply was lost finds its first
 # job stored under that token and answers 'ok' again.
@@ -106,38 +106,25 @@ if wake then redis.call('PUBLISH', P .. ':wake', ARGV[2]) end
 return 'ok'
 """
 
-# ARGV: P, origin, token, mode (update|cas), expected ("st,st"), then
-# per job: id, queue, status, priority, due, upd, worker, updated, data.
+# ARGV: P, origin, token, mode (update|cas), expected ("st,st"), then the job's
+# fields and data as the add script takes them.
 PUT = PRELUDE + r"""
 local token, mode = ARGV[3], ARGV[4]
 local done = replayed(token)
 if done then return done end
-local N = 9
-local n = (#ARGV - 5) / N
-for i = 0, n - 1 do
-  local id = ARGV[6 + i * N]
-  local exists = redis.call('EXISTS', jkey(id)) == 1
-  if not exists then return 'missing:' .. id end
-  if mode == 'cas' then
-    local st = redis.call('HGET', jkey(id), 'status')
-    if not string.find(',' .. ARGV[5] .. ',', ',' .. st .. ',', 1, true) then
-      remember(token, 'stale')
-      return 'stale'
-    end
-  end
+local id, q, st, p, due, upd, worker, updated = unpack(cjson.decode(ARGV[6]))
+local old = redis.call('HMGET', jkey(id), 'q', 'status', 'p', 'seq')
+if not old[2] then return 'missing:' .. id end
+if mode == 'cas' and not string.find(',' .. ARGV[5] .. ',', ',' .. old[2] .. ',', 1, true) then
+  remember(token, 'stale')
+  return 'stale'
 end
-local wake = false
-for i = 0, n - 1 do
-  local b = 6 + i * N
-  local id, q, st, p = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
-  local seq = unindex_stored(id)[4]
-  redis.call('HSET', jkey(id), 'q', q, 'status', st, 'p', p, 'seq', seq, 'upd', ARGV[b + 5],
-    'worker', ARGV[b + 6], 'updated', ARGV[b + 7], 'data', ARGV[b + 8])
-  index(id, q, st, p, seq, ARGV[b + 4], ARGV[b + 5])
-  redis.call('SADD', P .. ':queues', q)
-  if WAITING[st] then wake = true end
-end
-if wake then redis.call('PUBLISH', P .. ':wake', ARGV[2]) end
+unindex(id, old[1], old[2], old[3], old[4])
+redis.call('HSET', jkey(id), 'q', q, 'status', st, 'p', p, 'seq', old[4], 'upd', upd,
+  'worker', worker, 'updated', updated, 'data', ARGV[7])
+index(id, q, st, p, old[4], due, upd)
+redis.call('SADD', P .. ':queues', q)
+if WAITING[st] then redis.call('PUBLISH', P .. ':wake', ARGV[2]) end
 remember(token, 'ok')
 return 'ok'
 """
