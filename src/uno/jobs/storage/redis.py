@@ -45,7 +45,7 @@ def _job_args(job: Job, data: str) -> tuple[str, str]:
     array of strings (fewer arguments for redis-py to pack), and its data."""
     updated, worker = job.updated_at, job.worker_id
     return json.dumps([job.id, job.queue_name, job.status.value, str(int(job.priority)),
-                       str(to_us(job.scheduled_at or job.created_at)), str(to_us(updated)),
+                       str(to_us(job.due_at)), str(to_us(updated)),
                        "null" if worker is None else json.dumps(worker),
                        updated.isoformat()]), data
 
