@@ -41,7 +41,7 @@ from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_id
 from uno.jobs.storage.codec import encode_batch, encode_job
 from uno.jobs.storage.postgres_batch import UpdateBatcher
 from uno.jobs.storage.postgres_listen import WorkListener
-from uno.jobs.storage.postgres_schema import channel, check_schema_name, migrate
+from uno.jobs.storage.postgres_schema import channel, check_schema_name, migrate, schema_exists
 
 logger = logging.getLogger(__name__)
 _WAITING = [JobStatus.PENDING.value, JobStatus.RETRYING.value]
@@ -113,10 +113,14 @@ _ALIKE = attrgetter("queue_name", "status", "priority", "due_at", "updated_at", 
 class PostgresJobStorage(JobStorage):
     """A :class:`JobStorage` in one PostgreSQL schema, for workers on many hosts."""
 
-    def __init__(self, dsn: str, schema: str = "uno_jobs", *, pool_size: int = 10) -> None:
+    def __init__(self, dsn: str, schema: str = "uno_jobs", *, pool_size: int = 10,
+                 create_schema: bool = True) -> None:
         self.dsn = dsn
         self.schema = check_schema_name(schema)
         self.pool_size = pool_size
+        # False (read-only tools such as `status`): a missing schema is a StorageError
+        # and an existing one is used as it is, neither created nor migrated
+        self.create_schema = create_schema
         self._sql = sql.Statements(self.schema, channel(self.schema))
         # names this store's sessions in pg_stat_activity, unless the DSN does
         self._settings: dict[str, Any] = {"timeout": CONNECT_TIMEOUT}
@@ -175,7 +179,12 @@ class PostgresJobStorage(JobStorage):
                     raise self._unavailable(exc) from exc
                 try:
                     async with pool.acquire() as conn:
-                        await migrate(conn, self.schema)
+                        if self.create_schema:
+                            await migrate(conn, self.schema)
+                        elif not await schema_exists(conn, self.schema):
+                            raise StorageError(
+                                f"no job store: the schema {self.schema} does not exist (a"
+                                " worker or producer creates it on first use)")
                 except BaseException as exc:
                     pool.terminate()
                     if isinstance(exc, sql.CONNECTION_ERRORS):

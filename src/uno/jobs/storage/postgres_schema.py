@@ -1,6 +1,7 @@
 """The tables of ``PostgresJobStorage``, created and migrated on first use.
 
     await migrate(connection, "uno_jobs")   # idempotent; safe from many processes at once
+    await schema_exists(connection, "uno_jobs")   # False before the first migrate
 
 Everything lives in one schema (default ``uno_jobs``); nothing outside it is
 touched. Each migration runs once, recorded in ``{schema}.migrations``; the
@@ -99,6 +100,12 @@ def check_schema_name(schema: str) -> str:
 def channel(schema: str) -> str:
     """The LISTEN/NOTIFY channel of a schema's jobs."""
     return f"{schema}_work"
+
+
+async def schema_exists(connection: Any, schema: str) -> bool:
+    """Whether a store created ``schema`` (without creating anything)."""
+    return await connection.fetchval("SELECT to_regclass($1) IS NOT NULL",
+                                     f"{schema}.migrations")
 
 
 async def migrate(connection: Any, schema: str) -> None:
