@@ -25,7 +25,7 @@ from typing import Any
 from uno.jobs.errors import JobDecodeError
 from uno.jobs.job import Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
-from uno.jobs.storage.codec import decode_job, decode_jobs, encode_element, encode_job
+from uno.jobs.storage.codec import decode_job, decode_jobs, encode_batch, encode_job
 from uno.jobs.storage.redis_client import RedisConnection, from_us, to_us
 from uno.jobs.storage.redis_listing import ranked_ids
 from uno.jobs.storage.redis_wake import WakeListener
@@ -97,7 +97,7 @@ class RedisJobStorage(JobStorage):
     async def _put(self, mode: str, jobs: Sequence[Job], expected: str = "",
                    token: str = "") -> str:
         texts = ([encode_job(jobs[0])] if len(jobs) == 1  # a batch names the job's place
-                 else [encode_element(index, job) for index, job in enumerate(jobs)])
+                 else encode_batch(jobs))
         args = [value for job, data in zip(jobs, texts, strict=True)
                 for value in _job_args(job, data)]
         answer = await self._script("put", token, mode, expected, *args)
