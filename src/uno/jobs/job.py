@@ -7,8 +7,8 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from enum import Enum, IntEnum
 from typing import Any
@@ -56,8 +56,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_UUID4_CLEAR = ((1 << 128) - 1) & ~((0xF000 << 64) | (0xC000 << 48))  # version, variant bits
+_UUID4_SET = (4 << 76) | (0x8000 << 48)  # version 4, RFC 4122 variant
+
+
+def new_job_ids(count: int) -> list[str]:
+    """``count`` random version-4 UUIDs as 32 hex digits (``uuid.uuid4().hex``),
+    from one read of ``os.urandom``: a batch's ids at a fraction of the cost."""
+    raw = os.urandom(16 * count)
+    return [f"{int.from_bytes(raw[i:i + 16]) & _UUID4_CLEAR | _UUID4_SET:032x}"
+            for i in range(0, 16 * count, 16)]
+
+
 def new_job_id() -> str:
-    return uuid.uuid4().hex
+    return new_job_ids(1)[0]
 
 
 @dataclass(slots=True)
@@ -128,4 +140,5 @@ class Job:
         return cls(**values)
 
 
+FIELD_NAMES = tuple(f.name for f in fields(Job))
 _TIME_FIELDS = ("created_at", "scheduled_at", "started_at", "completed_at", "updated_at")

@@ -26,7 +26,7 @@ from typing import Any
 from uno.jobs.errors import JobDecodeError
 from uno.jobs.job import Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
-from uno.jobs.storage.codec import decode_job, decode_jobs, encode_element, encode_job
+from uno.jobs.storage.codec import decode_job, decode_jobs, encode_batch, encode_job
 from uno.jobs.storage.redis_client import RedisConnection, from_us, to_us
 from uno.jobs.storage.redis_listing import ranked_ids
 from uno.jobs.storage.redis_wake import WakeListener
@@ -116,8 +116,8 @@ class RedisJobStorage(JobStorage):
         if len(jobs) == 1:
             await self.add(jobs[0])
         elif jobs:  # a failed encode names the job's place in the batch
-            await self._add([value for index, job in enumerate(jobs)
-                             for value in _job_args(job, encode_element(index, job))])
+            await self._add([value for job, data in zip(jobs, encode_batch(jobs), strict=True)
+                             for value in _job_args(job, data)])
 
     async def _add(self, args: Sequence[str]) -> None:
         answer = await self._script("add", f"{self._conn.origin}{next(self._tokens)}", *args)
