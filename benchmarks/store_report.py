@@ -33,14 +33,15 @@ def parse_options(description: str, argv: Sequence[str] | None = None,
     parser.add_argument("--drain-jobs", type=int, default=10000)
     parser.add_argument("--processes", default="1,2,4", help="worker processes per drain row")
     parser.add_argument("--concurrency", type=int, default=20, help="per worker process")
-    parser.add_argument("--rates", default="100,500", help="jobs/s of the pickup rows")
+    parser.add_argument("--rates", default="100,500",
+                        help='jobs/s of the pickup rows ("": none)')
     parser.add_argument("--latency-seconds", type=float, default=5.0)
     parser.add_argument("--rounds", type=int, default=1,
                         help="repeat every figure; the table shows each one's median")
     parser.add_argument("--systems", default="", help="comma-separated subset: uno,uno+otel,PEER")
     options = parser.parse_args(argv)
     options.processes = [int(p) for p in options.processes.split(",") if p]  # "": no drains
-    options.rates = [float(r) for r in options.rates.split(",")]
+    options.rates = [float(r) for r in options.rates.split(",") if r]  # "": no pickup rows
     options.systems = [s for s in options.systems.split(",") if s]
     return options
 

@@ -176,7 +176,7 @@ def test_storage_url_and_describe() -> None:
         storage_from_url("redis://127.0.0.1:6379/0?prefix=")
 
 
-def test_index_entries_of_a_vanished_job_are_dropped() -> None:
+def test_index_entries_and_counts_of_a_vanished_job_are_dropped() -> None:
     async def body(store: RedisJobStorage) -> None:
         gone, kept = make(priority=Priority.HIGH), make()
         done = make(status=JobStatus.COMPLETED)
@@ -186,6 +186,8 @@ def test_index_entries_of_a_vanished_job_are_dropped() -> None:
         assert [j.id for j in await store.claim_batch(["default"], "w", T0, 5)] == [kept.id]
         await store.delete_finished_before(T0 + timedelta(days=1))
         assert await client.zcard(f"{store.prefix}:finished") == 0
+        await store.delete_waiting("default")
+        assert await store.count_by_queue_and_status() == {("default", JobStatus.RESERVED): 1}
 
     with_stores(body)
 

@@ -35,9 +35,15 @@ _BATCH = 500  # jobs per delete script call: Redis serves others between batches
 _FIELDS = ("data", "status", "worker", "updated", "seq")
 
 
-def _patch(status: str, worker: str, updated: str) -> str:
-    """The live fields a script keeps outside the job's JSON, as a JSON object."""
-    return f'{{"status": {json.dumps(status)}, "worker_id": {worker}, "updated_at": "{updated}"}}'
+def _patch(status: str, worker: str | None, updated: str | None) -> str:
+    """The live fields a script keeps outside the job's JSON, as a JSON object
+    (an added job's hash has no ``worker`` and ``updated`` yet: its JSON has them)."""
+    patch = f'{{"status": {json.dumps(status)}'
+    if worker is not None:
+        patch += f', "worker_id": {worker}'
+    if updated is not None:
+        patch += f', "updated_at": "{updated}"'
+    return patch + "}"
 
 
 def _job_args(job: Job, data: str) -> tuple[str, str]:
@@ -221,9 +227,9 @@ class RedisJobStorage(JobStorage):
             window *= 4
 
     async def count_by_queue_and_status(self) -> dict[tuple[str, JobStatus], int]:
-        counts = await self._call(lambda client: client.hgetall(f"{self.prefix}:counts"))
-        pairs = (field.split(":", 1) + [n] for field, n in counts.items())
-        return {(queue, JobStatus(status)): int(n) for status, queue, n in pairs if int(n) > 0}
+        out = await self._script("counts", *(status.value for status in JobStatus))
+        return {(queue, JobStatus(status)): int(n)
+                for queue, status, n in zip(out[::3], out[1::3], out[2::3], strict=True)}
 
     async def queue_names(self) -> set[str]:
         return set(await self._call(lambda client: client.sunion(

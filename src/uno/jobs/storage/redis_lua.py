@@ -5,15 +5,18 @@ it (one standalone Redis or a primary with replicas; not Redis Cluster). Keys,
 for prefix ``P``:
 
 - ``P:job:ID`` hash: ``data`` (the job's JSON), ``status``, ``worker`` (JSON),
-  ``updated`` (ISO time) -- the last three override ``data`` when read --, ``q``
+  ``updated`` (ISO time) -- the last three override ``data`` when read; an add
+  stores neither ``worker`` nor ``updated`` (``data`` has them) --, ``q``
   (queue), ``p`` (priority), ``seq`` (16-digit insertion order), ``upd``
-  (updated_at, epoch microseconds), ``tok`` (the token of the add that stored it)
+  (updated_at, epoch microseconds; written from the first change on), ``tok``
+  (the token of the add that stored it)
 - ``P:w:QUEUE:PRIO`` zset of waiting jobs, score due time (epoch microseconds),
   member ``SEQ .. ID`` (equal scores sort by member: first in, first out);
   ``P:prios:QUEUE`` zset of the priorities that have waiting jobs
 - ``P:s:QUEUE:STATUS`` zset of ids by ``seq`` (listing); ``P:running`` and
   ``P:finished`` zsets of ids by ``upd`` (stall sweep, clean-up)
-- ``P:counts`` hash ``STATUS:QUEUE`` -> count; ``P:queues``, ``P:paused`` sets;
+- ``P:queues`` (every queue a job was stored in), ``P:paused`` sets; the count of
+  a queue and status is the ``ZCARD`` of its ``P:s:QUEUE:STATUS``;
   ``P:seq`` counter; ``P:lease:NAME`` hash; ``P:done:TOKEN`` replay records
 - ``P:wake`` pub/sub channel: a waiting job was stored or a queue resumed.
 
@@ -27,21 +30,26 @@ from __future__ import annotations
 
 from uno.jobs.storage.redis_lua_upkeep import upkeep_scripts
 
-PRELUDE = r"""
+# What every script starts with: the key names and index(), which stores a job's
+# entries in the indexes (the add script needs no more).
+INDEX = r"""
 local P = ARGV[1]
 local WAITING = {pending = true, retrying = true}
 local FINISHED = {completed = true, failed = true, cancelled = true, timeout = true}
 local function jkey(id) return P .. ':job:' .. id end
 
-local function count(q, st, n)
-  local field = st .. ':' .. q
-  if redis.call('HINCRBY', P .. ':counts', field, n) <= 0 then
-    redis.call('HDEL', P .. ':counts', field)
-  end
+local function index(id, q, st, p, seq, due, upd)
+  redis.call('ZADD', P .. ':s:' .. q .. ':' .. st, seq, id)
+  if WAITING[st] then
+    redis.call('ZADD', P .. ':w:' .. q .. ':' .. p, due, seq .. id)
+    redis.call('ZADD', P .. ':prios:' .. q, p, p)
+  elseif st == 'running' then redis.call('ZADD', P .. ':running', upd, id)
+  elseif FINISHED[st] then redis.call('ZADD', P .. ':finished', upd, id) end
 end
+"""
 
+PRELUDE = INDEX + r"""
 local function unindex(id, q, st, p, seq)
-  count(q, st, -1)
   redis.call('ZREM', P .. ':s:' .. q .. ':' .. st, id)
   if WAITING[st] then
     local w = P .. ':w:' .. q .. ':' .. p
@@ -49,16 +57,6 @@ local function unindex(id, q, st, p, seq)
     if redis.call('ZCARD', w) == 0 then redis.call('ZREM', P .. ':prios:' .. q, p) end
   elseif st == 'running' then redis.call('ZREM', P .. ':running', id)
   elseif FINISHED[st] then redis.call('ZREM', P .. ':finished', id) end
-end
-
-local function index(id, q, st, p, seq, due, upd)
-  count(q, st, 1)
-  redis.call('ZADD', P .. ':s:' .. q .. ':' .. st, tonumber(seq), id)
-  if WAITING[st] then
-    redis.call('ZADD', P .. ':w:' .. q .. ':' .. p, due, seq .. id)
-    redis.call('ZADD', P .. ':prios:' .. q, p, p)
-  elseif st == 'running' then redis.call('ZADD', P .. ':running', upd, id)
-  elseif FINISHED[st] then redis.call('ZADD', P .. ':finished', upd, id) end
 end
 
 local function unindex_stored(id)
@@ -82,7 +80,7 @@ end
 # nothing: 'dup:ID' when a job exists. The token is kept in each job's hash
 # ('tok'), so redis-py's retry of a call whose reply was lost finds its first
 # job stored under that token and answers 'ok' again.
-ADD = PRELUDE + r"""
+ADD = INDEX + r"""
 local token, jobs = ARGV[3], {}
 for b = 4, #ARGV, 2 do table.insert(jobs, cjson.decode(ARGV[b])) end
 local first = redis.call('HMGET', jkey(jobs[1][1]), 'status', 'tok')
@@ -94,10 +92,10 @@ end
 local seq0 = redis.call('INCRBY', P .. ':seq', #jobs) - #jobs
 local wake = false
 for i, job in ipairs(jobs) do
-  local id, q, st, p, due, upd, worker, updated = unpack(job)
+  local id, q, st, p, due, upd = unpack(job)
   local seq = string.format('%016d', seq0 + i)
-  redis.call('HSET', jkey(id), 'q', q, 'status', st, 'p', p, 'seq', seq, 'upd', upd,
-    'worker', worker, 'updated', updated, 'data', ARGV[3 + 2 * i], 'tok', token)
+  redis.call('HSET', jkey(id), 'q', q, 'status', st, 'p', p, 'seq', seq,
+    'data', ARGV[3 + 2 * i], 'tok', token)
   index(id, q, st, p, seq, due, upd)
   redis.call('SADD', P .. ':queues', q)
   if WAITING[st] then wake = true end

@@ -1,5 +1,5 @@
 """The upkeep and read scripts of :class:`~uno.jobs.storage.redis.RedisJobStorage`
-(heartbeats, deletes, leases, queue heads); :mod:`uno.jobs.storage.redis_lua`
+(heartbeats, deletes, leases, queue heads, counts); :mod:`uno.jobs.storage.redis_lua`
 describes the keys and puts its prelude in front of each.
 
     SCRIPTS.update(upkeep_scripts(PRELUDE))
@@ -39,10 +39,15 @@ for _, id in ipairs(ids) do
   if redis.call('EXISTS', jkey(id)) == 1 then
     unindex_stored(id)
     redis.call('DEL', jkey(id))
-  else  -- its job is gone (deleted by hand, evicted): drop the entry
+  else  -- its job is gone (deleted by hand, evicted): drop its entries (counts)
     redis.call('ZREM', P .. ':finished', id)
-    redis.call('ZREM', P .. ':s:' .. ARGV[4] .. ':pending', id)
-    redis.call('ZREM', P .. ':s:' .. ARGV[4] .. ':retrying', id)
+    local queues = {ARGV[4]}
+    if ARGV[3] == 'finished' then queues = redis.call('SMEMBERS', P .. ':queues') end
+    for _, q in ipairs(queues) do
+      for st in pairs(ARGV[3] == 'finished' and FINISHED or WAITING) do
+        redis.call('ZREM', P .. ':s:' .. q .. ':' .. st, id)
+      end
+    end
   end
 end
 return #ids
@@ -90,8 +95,25 @@ end
 return out
 """
 
+# ARGV: P, origin, statuses...: queue, status, count, ... of every known queue
+# and given status with jobs (each count the ZCARD of that listing set).
+COUNTS = r"""
+local out = {}
+for _, q in ipairs(redis.call('SMEMBERS', P .. ':queues')) do
+  for i = 3, #ARGV do
+    local n = redis.call('ZCARD', P .. ':s:' .. q .. ':' .. ARGV[i])
+    if n > 0 then
+      table.insert(out, q)
+      table.insert(out, ARGV[i])
+      table.insert(out, n)
+    end
+  end
+end
+return out
+"""
+
 
 def upkeep_scripts(prelude: str) -> dict[str, str]:
     """Script name -> Lua source, each after ``prelude``."""
     return {"heartbeat": prelude + HEARTBEAT, "delete": prelude + DELETE,
-            "lease": prelude + LEASE, "heads": prelude + HEADS}
+            "lease": prelude + LEASE, "heads": prelude + HEADS, "counts": prelude + COUNTS}
