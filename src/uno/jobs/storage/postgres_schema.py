@@ -9,7 +9,10 @@ processes that start together wait for the first one instead of racing it.
 
 A job row keeps what queries need as columns (``status``, ``worker_id`` and
 ``updated_at`` are authoritative there: claims and heartbeats touch only
-columns) and the rest as ``data``, ``json.dumps(job.to_dict())``. A trigger
+columns) and the rest as ``data``, ``json.dumps(job.to_dict())``. The column
+``started_at`` is set by a claim (which starts the attempt) and cleared by every
+later write of the row, which stores the job's ``started_at`` in ``data``: a
+reader takes the column when it is set, else ``data``. A trigger
 notifies ``channel(schema)`` whenever a job becomes or stays waiting, with the
 queue name as payload: idle workers in other processes wake at once. Queues
 that ever held a job are kept in ``queues`` (by the inserts, and by a trigger
@@ -64,6 +67,9 @@ END $$;
 CREATE TRIGGER jobs_remember_queue AFTER UPDATE OF queue_name ON {s}.jobs
     FOR EACH ROW WHEN (OLD.queue_name IS DISTINCT FROM NEW.queue_name)
     EXECUTE FUNCTION {s}.remember_queue();
+"""),
+    (2, """
+ALTER TABLE {s}.jobs ADD COLUMN started_at timestamptz;  -- set by a claim, cleared by writes
 """),
 )
 

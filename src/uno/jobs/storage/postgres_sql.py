@@ -22,7 +22,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 UNIQUE_VIOLATION = asyncpg.UniqueViolationError
 _COLUMNS = "id, queue_name, status, priority, due_at, updated_at, worker_id, data"
-_READ = "id, status, worker_id, updated_at, data"  # what _decode takes
+_READ = "id, status, worker_id, updated_at, started_at, data"  # what _decode takes
 _WAITING = "status IN ('pending', 'retrying')"  # literal: the partial indexes apply
 
 
@@ -43,11 +43,11 @@ class Statements:
             " ORDER BY n RETURNING queue_name) " + remember_queue)
         self.get = f"SELECT {_READ} FROM {s}.jobs WHERE id = $1"
         set_all = ("SET queue_name = $2, status = $3, priority = $4, due_at = $5,"
-                   " updated_at = $6, worker_id = $7, data = $8, error = NULL")
+                   " updated_at = $6, worker_id = $7, data = $8, error = NULL, started_at = NULL")
         self.update = (
             f"UPDATE {s}.jobs AS j SET queue_name = u.queue_name, status = u.status,"
             " priority = u.priority, due_at = u.due_at, updated_at = u.updated_at,"
-            " worker_id = u.worker_id, data = u.data, error = NULL FROM unnest("
+            " worker_id = u.worker_id, data = u.data, error = NULL, started_at = NULL FROM unnest("
             "$1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[],"
             f" $6::timestamptz[], $7::text[], $8::text[]) AS u({_COLUMNS})"
             " WHERE j.id = u.id RETURNING j.id")
@@ -56,12 +56,12 @@ class Statements:
             f"WITH next AS (SELECT id FROM {s}.jobs WHERE {_WAITING}"
             f" AND queue_name = ANY({serving}) AND due_at <= $2"
             " ORDER BY priority, due_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)"
-            f" UPDATE {s}.jobs AS j SET status = 'reserved', worker_id = $4, updated_at = $2"
-            " FROM next WHERE j.id = next.id"
-            " RETURNING j.id, j.status, j.worker_id, j.updated_at, j.data,"
+            f" UPDATE {s}.jobs AS j SET status = 'running', worker_id = $4, updated_at = $2,"
+            " started_at = $2 FROM next WHERE j.id = next.id"
+            " RETURNING j.id, j.status, j.worker_id, j.updated_at, j.started_at, j.data,"
             " j.priority, j.due_at, j.seq")
         self.fail_undecodable = (f"UPDATE {s}.jobs SET status = 'failed', error = $2,"
-                                 " updated_at = $3 WHERE id = $1")
+                                 " updated_at = $3, started_at = NULL WHERE id = $1")
         self.list_jobs = (f"SELECT {_READ} FROM {s}.jobs WHERE status = ANY($1::text[])"
                           " AND ($2::text IS NULL OR queue_name = $2)"
                           " ORDER BY seq LIMIT $3 OFFSET $4")

@@ -31,12 +31,19 @@ from uno.jobs.storage.redis_listing import ranked_ids
 from uno.jobs.storage.redis_wake import WakeListener
 
 _BATCH = 500  # jobs per delete script call: Redis serves others between batches
-_FIELDS = ("data", "status", "worker", "updated", "seq")
+_FIELDS = ("data", "status", "worker", "updated", "seq", "started")
 
 
-def _patch(status: str, worker: str, updated: str) -> str:
+def _patch(status: str, worker: str, updated: str, started: str | None = None) -> str:
     """The live fields a script keeps outside the job's JSON, as a JSON object."""
-    return f'{{"status": {json.dumps(status)}, "worker_id": {worker}, "updated_at": "{updated}"}}'
+    since = f', "started_at": "{started}"' if started else ""
+    return (f'{{"status": {json.dumps(status)}, "worker_id": {worker}, "updated_at": "{updated}"'
+            f'{since}}}')
+
+
+def _stored_patch(row: Sequence[Any]) -> str:
+    """``_patch`` of a job hash read as ``_FIELDS``."""
+    return _patch(row[1], row[2], row[3], row[5])
 
 
 def _job_args(job: Job, data: str) -> list[Any]:
@@ -75,7 +82,7 @@ class RedisJobStorage(JobStorage):
 
     async def _jobs(self, job_ids: Iterable[str]) -> list[Job]:
         """The stored jobs that decode (the others are logged and skipped)."""
-        return decode_jobs((job_id, row[0], _patch(*row[1:4]))
+        return decode_jobs((job_id, row[0], _stored_patch(row))
                            for job_id, row in await self._read(job_ids))
 
     async def open(self) -> None:
@@ -129,7 +136,7 @@ class RedisJobStorage(JobStorage):
                           limit: int) -> list[Job]:
         queues = list(dict.fromkeys(queues))
         claimed: list[Job] = []
-        patch = _patch("reserved", json.dumps(worker_id), now.isoformat())
+        patch = _patch("running", json.dumps(worker_id), now.isoformat(), now.isoformat())
         while queues and len(claimed) < limit:
             wanted = limit - len(claimed)
             out = await self._script("claim", uuid.uuid4().hex, json.dumps(worker_id), to_us(now),
@@ -183,7 +190,7 @@ class RedisJobStorage(JobStorage):
         if not rows:
             return None
         row = rows[0][1]
-        return decode_job(job_id, row[0], _patch(*row[1:4]))[0]
+        return decode_job(job_id, row[0], _stored_patch(row))[0]
 
     async def _status_keys(self, statuses: Iterable[JobStatus] | None,
                            queue_name: str | None) -> list[str]:
@@ -228,7 +235,7 @@ class RedisJobStorage(JobStorage):
             f"{self.prefix}:running", "-inf", f"({to_us(heartbeat_before)}"))
         rows = sorted(await self._read(ids), key=lambda pair: pair[1][4])  # insertion order
         running = [(job_id, row) for job_id, row in rows if row[1] == JobStatus.RUNNING.value]
-        return decode_jobs((job_id, row[0], _patch(*row[1:4])) for job_id, row in running)
+        return decode_jobs((job_id, row[0], _stored_patch(row)) for job_id, row in running)
 
     async def oldest_waiting_due_at(self, now: datetime) -> dict[str, datetime]:
         out = await self._script("heads", "oldest", to_us(now))

@@ -5,7 +5,8 @@ it (one standalone Redis or a primary with replicas; not Redis Cluster). Keys,
 for prefix ``P``:
 
 - ``P:job:ID`` hash: ``data`` (the job's JSON), ``status``, ``worker`` (JSON),
-  ``updated`` (ISO time) -- the last three override ``data`` when read --, ``q``
+  ``updated`` (ISO time), ``started`` (ISO time, set by a claim until the next
+  write) -- these override ``data`` when read --, ``q``
   (queue), ``p`` (priority), ``seq`` (16-digit insertion order), ``upd``
   (updated_at, epoch microseconds)
 - ``P:w:QUEUE:PRIO`` zset of waiting jobs, score due time (epoch microseconds),
@@ -106,6 +107,7 @@ for i = 0, n - 1 do
     seq = string.format('%016d', redis.call('INCR', P .. ':seq'))
   else
     seq = unindex_stored(id)[4]
+    redis.call('HDEL', jkey(id), 'started')  -- the claim's start time: now in data
   end
   redis.call('HSET', jkey(id), 'q', q, 'status', st, 'p', p, 'seq', seq, 'upd', ARGV[b + 5],
     'worker', ARGV[b + 6], 'updated', ARGV[b + 7], 'data', ARGV[b + 8])
@@ -119,7 +121,7 @@ return 'ok'
 """
 
 # ARGV: P, origin, token, worker (JSON), now (micros), now (ISO), limit, queues...
-# Returns id, data, id, data, ... of the claimed jobs (RESERVED by ``worker``).
+# Returns id, data, id, data, ... of the claimed jobs (RUNNING by ``worker``, started now).
 CLAIM = PRELUDE + r"""
 local token, worker, now, now_iso = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local out = {}
@@ -164,9 +166,9 @@ for _ = 1, tonumber(ARGV[7]) do
     redis.call('ZREM', P .. ':w:' .. best[4] .. ':' .. best[5], best[3])
   else
     unindex(id, best[4], status, best[5], seq)
-    redis.call('HSET', key, 'status', 'reserved', 'worker', worker, 'updated', now_iso,
-      'upd', now)
-    index(id, best[4], 'reserved', best[5], seq, best[2], now)
+    redis.call('HSET', key, 'status', 'running', 'worker', worker, 'updated', now_iso,
+      'started', now_iso, 'upd', now)
+    index(id, best[4], 'running', best[5], seq, best[2], now)
     table.insert(ids, id)
     table.insert(out, id)
     table.insert(out, redis.call('HGET', key, 'data'))
