@@ -31,8 +31,11 @@ class Statements:
         s = schema
         remember_queue = f"INSERT INTO {s}.queues SELECT DISTINCT queue_name FROM changed" \
                          " ON CONFLICT DO NOTHING"
-        serving = (f"ARRAY(SELECT unnest($1::text[]) EXCEPT"
-                   f" SELECT queue_name FROM {s}.paused_queues)")  # asked for, not paused
+        # the queues asked for, not paused: each is read on its own through the
+        # partial indexes (in claim order, or its earliest due time), so a claim
+        # reads the few rows it takes, never the whole backlog
+        serving = (f"(SELECT unnest($1::text[]) EXCEPT SELECT queue_name FROM {s}.paused_queues)"
+                   " AS q(queue_name)")
         self.add = (f"WITH changed AS (INSERT INTO {s}.jobs ({_COLUMNS})"
                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING queue_name) "
                     + remember_queue)
@@ -53,9 +56,10 @@ class Statements:
             " WHERE j.id = u.id RETURNING j.id")
         self.transition = f"UPDATE {s}.jobs {set_all} WHERE id = $1 AND status = ANY($9::text[])"
         self.claim = (
-            f"WITH next AS (SELECT id FROM {s}.jobs WHERE {_WAITING}"
-            f" AND queue_name = ANY({serving}) AND due_at <= $2"
-            " ORDER BY priority, due_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)"
+            f"WITH next AS (SELECT c.id FROM {serving} CROSS JOIN LATERAL (SELECT id, priority,"
+            f" due_at, seq FROM {s}.jobs WHERE {_WAITING} AND queue_name = q.queue_name"
+            " AND due_at <= $2 ORDER BY priority, due_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)"
+            " AS c ORDER BY c.priority, c.due_at, c.seq LIMIT $3)"
             f" UPDATE {s}.jobs AS j SET status = 'running', worker_id = $4, updated_at = $2,"
             " started_at = $2 FROM next WHERE j.id = next.id"
             " RETURNING j.id, j.status, j.worker_id, j.updated_at, j.started_at, j.data,"
@@ -81,10 +85,13 @@ class Statements:
                         " AND updated_at < $1 ORDER BY seq")
         self.heartbeat = (f"UPDATE {s}.jobs SET updated_at = $2 WHERE status = 'running'"
                           " AND id = ANY($1::text[])")
-        self.oldest_waiting = (f"SELECT queue_name, min(due_at) FROM {s}.jobs WHERE {_WAITING}"
-                               " AND due_at <= $1 GROUP BY queue_name")
-        self.next_due = (f"SELECT min(due_at) FROM {s}.jobs WHERE {_WAITING}"
-                         f" AND queue_name = ANY({serving})")
+        self.oldest_waiting = (
+            f"SELECT q.queue_name, c.due_at FROM {s}.queues AS q CROSS JOIN LATERAL (SELECT"
+            f" min(due_at) FROM {s}.jobs WHERE {_WAITING} AND queue_name = q.queue_name"
+            " AND due_at <= $1) AS c(due_at) WHERE c.due_at IS NOT NULL")
+        self.next_due = (f"SELECT min(c.due_at) FROM {serving} CROSS JOIN LATERAL (SELECT"
+                         f" min(due_at) FROM {s}.jobs WHERE {_WAITING}"
+                         " AND queue_name = q.queue_name) AS c(due_at)")
         self.lease = (
             f"INSERT INTO {s}.leases AS l (name, holder, expires_at) VALUES ($1, $2, $3)"
             " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
