@@ -53,8 +53,9 @@ class Probe:
                 self._written = self.count
                 state = {"count": self.count, "first": self.first, "last": self.last,
                          "latencies": list(self.latencies)}
+                text = json.dumps(state)  # C encoder (json.dump's is Python: GIL held for ms)
                 with open(f"{self.path}.tmp", "w") as out:
-                    json.dump(state, out)
+                    out.write(text)
                 os.replace(f"{self.path}.tmp", self.path)
 
 

@@ -21,6 +21,8 @@ from uno.jobs.job import Job, JobStatus, Priority
 from uno.jobs.storage.base import DuplicateJobError, JobStorage
 from uno.jobs.storage.memory import InMemoryJobStorage
 from uno.jobs.storage.sqlite import SQLiteJobStorage
+from uno.jobs.tasks import make_definition
+from uno.jobs.validation import build_jobs
 
 T = TypeVar("T")
 T0 = datetime(2024, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -621,6 +623,40 @@ def test_add_many_with_an_unstorable_job_stores_none(storage: JobStorage) -> Non
     with pytest.raises(ValueError, match="args"):
         run(storage.add_many([good, bad]))
     assert run(storage.get(good.id)) is None and run(storage.get(bad.id)) is None
+
+
+def batch(*args_list: list[Any], **options: Any) -> list[Job]:
+    """Jobs as ``enqueue_many`` builds them (sharing every option's value)."""
+    definition = make_definition("t", lambda *a, **k: None, queue="default")
+    options = {"queue_name": None, "priority": Priority.NORMAL, "scheduled_at": None,
+               "metadata": None, **options}
+    return build_jobs(definition, list(args_list), None, **options)
+
+
+def test_add_many_of_an_enqueue_many_batch_keeps_every_job_whole(storage: JobStorage) -> None:
+    jobs = batch([], [1, "é"], [{"deep": [1.5, None]}], metadata={"traceparent": "00-ab"},
+                 queue_name="q", priority=Priority.HIGH, scheduled_at=T0)
+    jobs[1].kwargs = {"b": 2}
+    run(storage.add_many(jobs))
+    assert [run(storage.get(job.id)) for job in jobs] == jobs
+    assert [job.id for job in run(storage.claim_batch(["q"], "w", T0, 10))] == [
+        job.id for job in jobs]  # FIFO within the batch
+
+
+def test_add_many_of_a_batch_names_the_unstorable_job_and_stores_none(
+        storage: JobStorage) -> None:
+    if isinstance(storage, InMemoryJobStorage):
+        return  # it holds any Python value (test_add_many_with_an_unstorable_job_stores_none)
+    jobs = batch([1], [2], [float("nan")], [4])
+    with pytest.raises(ValueError, match="job 2 of the batch: job args"):
+        run(storage.add_many(jobs))
+    existing = batch([5])[0]
+    run(storage.add(existing))
+    jobs = batch([1], [2])
+    jobs[1].id = existing.id
+    with pytest.raises(DuplicateJobError):
+        run(storage.add_many(jobs))
+    assert run(storage.count_by_queue_and_status()) == {("default", JobStatus.PENDING): 1}
 
 
 def test_claim_batch_takes_up_to_limit_in_claim_order(storage: JobStorage) -> None:

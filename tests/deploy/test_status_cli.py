@@ -10,9 +10,11 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg
 import pytest
 
-from uno.jobs import Job, JobStatus, SQLiteJobStorage
+from postgres_support import drop_schema, new_schema, require_postgres
+from uno.jobs import Job, JobStatus, PostgresJobStorage, SQLiteJobStorage
 from uno.jobs.job import utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -121,3 +123,35 @@ def test_empty_store_is_reported(tmp_path: Path) -> None:
     proc = status("--storage", f"sqlite:///{path}")
     assert proc.returncode == 0, proc.stderr
     assert "no queues" in proc.stdout
+
+
+def test_postgres_status_reads_a_schema_and_never_creates_one() -> None:
+    dsn, missing, present = require_postgres(), new_schema(), new_schema()
+
+    async def fill_present() -> None:
+        storage = PostgresJobStorage(dsn, schema=present)
+        await storage.add(Job(task_name="t", queue_name="emails"))
+        await storage.close()
+
+    async def schemas() -> set[str]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return {row[0] for row in await conn.fetch(
+                "SELECT nspname FROM pg_namespace WHERE nspname = ANY($1::text[])",
+                [missing, present])}
+        finally:
+            await conn.close()
+
+    try:
+        asyncio.run(fill_present())
+        proc = status("--storage", f"{dsn}?schema={missing}", "--json")
+        assert proc.returncode == 2
+        assert "no job store" in proc.stderr and f"schema {missing} does not exist" in proc.stderr
+        assert asyncio.run(schemas()) == {present}, "status must not create a schema"
+        proc = status("--storage", f"{dsn}?schema={present}", "--json")
+        assert proc.returncode == 0, proc.stderr
+        [queue] = json.loads(proc.stdout)["queues"]
+        assert (queue["name"], queue["counts"]["pending"]) == ("emails", 1)
+    finally:
+        for schema in (missing, present):
+            asyncio.run(drop_schema(schema))

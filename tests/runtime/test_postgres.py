@@ -6,6 +6,7 @@ wake-ups through LISTEN/NOTIFY, URLs, and jobs that complete while
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -15,6 +16,7 @@ from postgres_support import DSN, drop_schema, new_schema, require_postgres
 from uno.jobs import Job, JobStatus, PostgresJobStorage
 from uno.jobs.errors import StorageError, StorageUnavailableError
 from uno.jobs.job import utcnow
+from uno.jobs.storage.postgres_schema import MIGRATIONS
 from uno.jobs.storage.url import storage_from_url
 
 from .support import RuntimeCase, fast_worker
@@ -34,13 +36,13 @@ class PostgresStoreTests(RuntimeCase):
         admin = await self.admin()
         versions = await admin.fetch(f"SELECT version FROM {self.pg_schema}.migrations"
                                      " ORDER BY version")
-        self.assertEqual([row[0] for row in versions], [1, 2])
+        self.assertEqual([row[0] for row in versions], [1, 2, 3])
 
-    async def test_a_schema_of_version_1_is_upgraded_and_its_jobs_read_as_before(self) -> None:
+    async def test_a_schema_of_version_2_is_upgraded_and_its_jobs_read_as_before(self) -> None:
         await self.storage.open()
         admin, s = await self.admin(), self.pg_schema
         await admin.execute(f"ALTER TABLE {s}.jobs DROP COLUMN started_at;"
-                            f" DELETE FROM {s}.migrations WHERE version = 2")
+                            f" DELETE FROM {s}.migrations WHERE version = 3")
         done = Job(task_name="t", status=JobStatus.COMPLETED, started_at=utcnow())
         await self.storage.add(done)
         await self.storage.add(Job(task_name="t"))
@@ -117,6 +119,56 @@ class PostgresStoreTests(RuntimeCase):
         woken.clear()
         await self.new_storage().add(Job(task_name="t"))  # another connection, as elsewhere
         await asyncio.wait_for(woken.wait(), 5)
+
+    async def notifications_of(self, write) -> list[str]:  # noqa: ANN001 - a coroutine function
+        """The payloads NOTIFY sent on the schema's channel while ``write()`` ran."""
+        heard: list[str] = []
+        admin = await self.admin()
+        await admin.add_listener(f"{self.pg_schema}_work", lambda *args: heard.append(args[3]))
+        await write()
+        await admin.execute("SELECT 1")  # a round trip after the commit: its NOTIFYs are in
+        await asyncio.sleep(0.1)
+        return heard
+
+    async def test_a_batch_notifies_the_queues_it_fills_and_only_those(self) -> None:
+        store = self.new_storage()
+        await store.open()
+        jobs = [Job(task_name="t", queue_name=f"q{n % 2}") for n in range(100)]
+        running = Job(task_name="t", queue_name="busy", status=JobStatus.RUNNING)
+        heard = await self.notifications_of(lambda: store.add_many([*jobs, running]))
+        self.assertEqual(sorted(heard), ["q0", "q1"])
+        heard = await self.notifications_of(lambda: store.add(Job(task_name="t")))
+        self.assertEqual(heard, ["default"])
+        retried = jobs[0]
+        retried.status = JobStatus.RUNNING
+        await store.update(retried)
+        retried.status = JobStatus.RETRYING
+        self.assertEqual(await self.notifications_of(lambda: store.update(retried)), ["q0"])
+
+    async def test_a_schema_of_the_first_version_is_upgraded_in_place(self) -> None:
+        admin = await self.admin()
+        async with admin.transaction():  # what a store of the first release created
+            await admin.execute(f"CREATE SCHEMA {self.pg_schema}; CREATE TABLE"
+                                f" {self.pg_schema}.migrations (version integer PRIMARY KEY,"
+                                " applied_at timestamptz NOT NULL DEFAULT now())")
+            await admin.execute(MIGRATIONS[0][1].format(s=self.pg_schema,
+                                                        channel=f"{self.pg_schema}_work"))
+            await admin.execute(f"INSERT INTO {self.pg_schema}.migrations VALUES (1)")
+            old = Job(task_name="t")
+            await admin.execute(f"INSERT INTO {self.pg_schema}.jobs (id, queue_name, status,"
+                                " priority, due_at, updated_at, data) VALUES"
+                                " ($1, 'default', 'pending', 20, now(), now(), $2)",
+                                old.id, json.dumps(old.to_dict()))
+        store = self.new_storage()
+        heard = await self.notifications_of(lambda: store.add_many([Job(task_name="t")]))
+        self.assertEqual(heard, ["default"])
+        self.assertEqual((await store.get(old.id)).to_dict() | {"updated_at": None},
+                         old.to_dict() | {"updated_at": None})  # (the column's time is now())
+        triggers = {row[0] for row in await admin.fetch(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = $1::regclass",
+            f"{self.pg_schema}.jobs")}
+        self.assertEqual(triggers, {"jobs_notify_work", "jobs_notify_added",
+                                    "jobs_remember_queue"})
 
     async def test_wake_ups_resume_after_the_listening_connection_is_killed(self) -> None:
         storage, app = self.named_storage()

@@ -187,6 +187,17 @@ class AppModuleTests(WorkerProcessCase):
         self.assertIn("error: redis://127.0.0.1:1/0 (prefix uno_jobs)", self.output(proc))
         self.assertNotIn("s3cret", self.output(proc))
 
+    async def test_start_up_objects_are_frozen_out_of_full_collections(self) -> None:
+        # a full collection would otherwise walk every imported module's objects:
+        # 45-200 ms pauses of the event loop in a worker under zero-code telemetry
+        proc = self.spawn()
+        await self.ready(proc)
+        self.producer.register_task("frozen_objects", _not_here, max_retries=0)
+        job_id = await self.enqueue_ok(self.producer, "frozen_objects")
+        job = await self.finished(self.producer, job_id, timeout=15)
+        self.assertEqual(job.status, JobStatus.COMPLETED, job.error)
+        self.assertGreater(job.result, 10_000)
+
     async def test_tasks_registered_with_uno_jobs_task_are_served(self) -> None:
         self.producer.register_task("shout", _not_here)
         proc = self.spawn("--queues", "default,other", app="registry_tasks")

@@ -9,8 +9,9 @@ with default thresholds; its module loads no OpenTelemetry). Workers
 are those holding RUNNING or RESERVED jobs now, with how many of each: a store
 does not know about idle workers in other processes.
 
-Reading only: a SQLite file that does not exist is an error (exit 2), never
-created; a bad storage URL is exit 2 with a message.
+Reading only: a SQLite file or a PostgreSQL schema that does not exist is an
+error (exit 2, "no job store"), never created, and an older schema is read as
+it is, not migrated; a bad storage URL is exit 2 with a message.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class StoreStatus:
 
 def open_storage(url: str) -> JobStorage:
     """The storage for ``url``; ``ValueError`` for a bad URL or a missing SQLite file."""
-    storage = storage_from_url(url)
+    storage = storage_from_url(url, create=False)  # a missing PostgreSQL schema: not created
     if isinstance(storage, SQLiteJobStorage) and not Path(storage.path).is_file():
         raise ValueError(f"no job store at {storage.path!r} (from {url!r})")
     return storage

@@ -1,5 +1,10 @@
 """Turning ``enqueue`` arguments into a ``Job``, or a ``ValueError`` that names
-the bad argument. Nothing is stored until every argument checked out."""
+the bad argument. Nothing is stored until every argument checked out.
+
+    job = build_job(definition, args=[1], kwargs=None, queue_name=None, ...)
+    jobs = build_jobs(definition, [[1], [2]], None, queue_name=None, priority=20,
+                      scheduled_at=None, metadata=None)   # the options checked once
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from uno.core.timeutil import require_aware, to_timedelta
-from uno.jobs.job import Job, Priority, utcnow
+from uno.jobs.job import Job, Priority, new_job_ids, utcnow
 from uno.jobs.tasks import TaskDefinition
 
 
@@ -26,6 +31,19 @@ def to_priority(value: Any) -> Priority:
     raise ValueError(f"priority must be a Priority ({choices}), got {value!r}")
 
 
+def check_call_args(args: Any, kwargs: Any) -> None:
+    """``ValueError`` unless ``args`` is a list or tuple (or None) and ``kwargs`` a
+    dict with string keys (or None)."""
+    if args is not None and type(args) is not list and (
+            isinstance(args, str | bytes) or not isinstance(args, Sequence)):
+        raise ValueError(f"args must be a list or tuple, got {type(args).__name__}")
+    # (the type() tests first: isinstance against an ABC costs more, once per job)
+    if kwargs is not None and type(kwargs) is not dict and not isinstance(kwargs, Mapping):
+        raise ValueError(f"kwargs must be a dict, got {type(kwargs).__name__}")
+    if kwargs and not all(isinstance(k, str) for k in kwargs):
+        raise ValueError("kwargs keys must be strings")
+
+
 def build_job(
     definition: TaskDefinition,
     *,
@@ -41,12 +59,7 @@ def build_job(
     metadata: Mapping[str, Any] | None,
     tags: Sequence[str] | None,
 ) -> Job:
-    if args is not None and (isinstance(args, str | bytes) or not isinstance(args, Sequence)):
-        raise ValueError(f"args must be a list or tuple, got {type(args).__name__}")
-    if kwargs is not None and not isinstance(kwargs, Mapping):
-        raise ValueError(f"kwargs must be a dict, got {type(kwargs).__name__}")
-    if kwargs and not all(isinstance(k, str) for k in kwargs):
-        raise ValueError("kwargs keys must be strings")
+    check_call_args(args, kwargs)
     if metadata is not None and not isinstance(metadata, Mapping):
         raise ValueError(f"metadata must be a dict, got {type(metadata).__name__}")
     if metadata and not all(isinstance(k, str) for k in metadata):
@@ -95,23 +108,37 @@ def build_jobs(
     metadata: Mapping[str, Any] | None,
 ) -> list[Job]:
     """One job per element of ``args_list`` (``enqueue_many``); a ``ValueError``
-    naming the first bad element."""
+    naming the first bad element (or the bad option).
+
+    The options are checked once for the batch; every job shares their values,
+    including one ``metadata`` dict and one ``tags`` list (the jobs only go to
+    the store, which copies or encodes them), so stores can encode what the
+    jobs share once (:func:`uno.jobs.storage.codec.encode_batch`)."""
     _require_list(args_list, "args_list")
     if kwargs_list is not None:
         _require_list(kwargs_list, "kwargs_list")
         if len(kwargs_list) != len(args_list):
             raise ValueError(f"kwargs_list has {len(kwargs_list)} elements, "
                              f"args_list {len(args_list)}: they must match")
+    shared = build_job(definition, args=None, kwargs=None, queue_name=queue_name,
+                       priority=priority, job_id=None, scheduled_at=scheduled_at,
+                       max_retries=None, retry_delay=None, timeout=None, metadata=metadata,
+                       tags=None)
+    ids = new_job_ids(len(args_list))
     jobs = []
     for index, args in enumerate(args_list):
+        kwargs = None if kwargs_list is None else kwargs_list[index]
         try:
-            jobs.append(build_job(
-                definition, args=args, kwargs=None if kwargs_list is None else kwargs_list[index],
-                queue_name=queue_name, priority=priority, job_id=None,
-                scheduled_at=scheduled_at, max_retries=None, retry_delay=None, timeout=None,
-                metadata=metadata, tags=None))
+            check_call_args(args, kwargs)
         except ValueError as exc:
             raise ValueError(f"element {index} of args_list: {exc}") from exc
+        jobs.append(Job(
+            task_name=shared.task_name, queue_name=shared.queue_name, id=ids[index],
+            priority=shared.priority, args=list(args or ()), kwargs=dict(kwargs or {}),
+            created_at=shared.created_at, updated_at=shared.updated_at,
+            scheduled_at=shared.scheduled_at, max_retries=shared.max_retries,
+            retry_delay=shared.retry_delay, timeout=shared.timeout,
+            metadata=shared.metadata, tags=shared.tags))
     return jobs
 
 

@@ -29,3 +29,11 @@ async def record(label: str, seconds: float = 0.0) -> int:
     append_line(f"{label} {os.getpid()}")
     return os.getpid()
 
+
+
+@manager.task(max_retries=0)
+async def frozen_objects() -> int:
+    """How many objects the worker process froze out of garbage collection."""
+    import gc
+
+    return gc.get_freeze_count()

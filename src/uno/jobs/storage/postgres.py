@@ -24,6 +24,7 @@ import json
 import logging
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,10 +38,10 @@ from uno.jobs.errors import JobDecodeError, StorageError, StorageUnavailableErro
 from uno.jobs.job import FINISHED_STATUSES, Job, JobStatus
 from uno.jobs.storage import postgres_sql as sql
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
-from uno.jobs.storage.codec import encode_element, encode_job
+from uno.jobs.storage.codec import encode_batch, encode_job
 from uno.jobs.storage.postgres_batch import UpdateBatcher
 from uno.jobs.storage.postgres_listen import WorkListener
-from uno.jobs.storage.postgres_schema import channel, check_schema_name, migrate
+from uno.jobs.storage.postgres_schema import channel, check_schema_name, migrate, schema_exists
 
 logger = logging.getLogger(__name__)
 _WAITING = [JobStatus.PENDING.value, JobStatus.RETRYING.value]
@@ -107,13 +108,21 @@ def _row(job: Job, data: str) -> tuple[Any, ...]:
             job.updated_at, job.worker_id, data)
 
 
+# the columns of _row but id and data: a batch equal in these takes add_many_alike
+_ALIKE = attrgetter("queue_name", "status", "priority", "due_at", "updated_at", "worker_id")
+
+
 class PostgresJobStorage(JobStorage):
     """A :class:`JobStorage` in one PostgreSQL schema, for workers on many hosts."""
 
-    def __init__(self, dsn: str, schema: str = "uno_jobs", *, pool_size: int = 10) -> None:
+    def __init__(self, dsn: str, schema: str = "uno_jobs", *, pool_size: int = 10,
+                 create_schema: bool = True) -> None:
         self.dsn = dsn
         self.schema = check_schema_name(schema)
         self.pool_size = pool_size
+        # False (read-only tools such as `status`): a missing schema is a StorageError
+        # and an existing one is used as it is, neither created nor migrated
+        self.create_schema = create_schema
         self._sql = sql.Statements(self.schema, channel(self.schema))
         # names this store's sessions in pg_stat_activity, unless the DSN does
         self._settings: dict[str, Any] = {"timeout": CONNECT_TIMEOUT}
@@ -172,7 +181,12 @@ class PostgresJobStorage(JobStorage):
                     raise self._unavailable(exc) from exc
                 try:
                     async with pool.acquire() as conn:
-                        await migrate(conn, self.schema)
+                        if self.create_schema:
+                            await migrate(conn, self.schema)
+                        elif not await schema_exists(conn, self.schema):
+                            raise StorageError(
+                                f"no job store: the schema {self.schema} does not exist (a"
+                                " worker or producer creates it on first use)")
                 except BaseException as exc:
                     pool.terminate()
                     if isinstance(exc, sql.CONNECTION_ERRORS):
@@ -247,10 +261,17 @@ class PostgresJobStorage(JobStorage):
         check_unique_ids(jobs)
         if not jobs:
             return
-        rows = [_row(job, encode_element(i, job)) for i, job in enumerate(jobs)]
-        columns = [list(column) for column in zip(*rows, strict=True)]
+        texts = encode_batch(jobs)
+        first = _ALIKE(jobs[0])
+        if all(_ALIKE(job) == first for job in jobs):
+            args = ([job.id for job in jobs], texts, *_row(jobs[0], "")[1:7])
+            statement = self._sql.add_many_alike
+        else:
+            rows = [_row(job, text) for job, text in zip(jobs, texts, strict=True)]
+            args = tuple(list(column) for column in zip(*rows, strict=True))
+            statement = self._sql.add_many
         try:
-            await self._call("execute", self._sql.add_many, *columns, retry=False)
+            await self._call("execute", statement, *args, retry=False)
         except sql.UNIQUE_VIOLATION as exc:
             raise DuplicateJobError(f"a job of the batch already exists ({exc.detail})") from exc
 

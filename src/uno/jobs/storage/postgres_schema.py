@@ -1,6 +1,7 @@
 """The tables of ``PostgresJobStorage``, created and migrated on first use.
 
     await migrate(connection, "uno_jobs")   # idempotent; safe from many processes at once
+    await schema_exists(connection, "uno_jobs")   # False before the first migrate
 
 Everything lives in one schema (default ``uno_jobs``); nothing outside it is
 touched. Each migration runs once, recorded in ``{schema}.migrations``; the
@@ -12,9 +13,10 @@ A job row keeps what queries need as columns (``status``, ``worker_id`` and
 columns) and the rest as ``data``, ``json.dumps(job.to_dict())``. The column
 ``started_at`` is set by a claim (which starts the attempt) and cleared by every
 later write of the row, which stores the job's ``started_at`` in ``data``: a
-reader takes the column when it is set, else ``data``. A trigger
-notifies ``channel(schema)`` whenever a job becomes or stays waiting, with the
-queue name as payload: idle workers in other processes wake at once. Queues
+reader takes the column when it is set, else ``data``. Triggers
+notify ``channel(schema)`` whenever a job becomes or stays waiting, with the
+queue name as payload (an insert statement: once per queue it added waiting
+jobs to): idle workers in other processes wake at once. Queues
 that ever held a job are kept in ``queues`` (by the inserts, and by a trigger
 when an update moves a job to another queue), so lifecycle updates stay one
 plain ``UPDATE``.
@@ -68,7 +70,25 @@ CREATE TRIGGER jobs_remember_queue AFTER UPDATE OF queue_name ON {s}.jobs
     FOR EACH ROW WHEN (OLD.queue_name IS DISTINCT FROM NEW.queue_name)
     EXECUTE FUNCTION {s}.remember_queue();
 """),
+    # inserts notify once per statement and queue, not once per row: a batch of
+    # 1,000 jobs spent ~3 ms of its ~20 ms in the row trigger
     (2, """
+DROP TRIGGER jobs_notify_work ON {s}.jobs;
+CREATE TRIGGER jobs_notify_work AFTER UPDATE OF status, due_at ON {s}.jobs
+    FOR EACH ROW WHEN (NEW.status IN ('pending', 'retrying'))
+    EXECUTE FUNCTION {s}.notify_work();
+CREATE FUNCTION {s}.notify_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('{channel}', queue_name)
+        FROM (SELECT DISTINCT queue_name FROM added
+              WHERE status IN ('pending', 'retrying')) AS waiting;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER jobs_notify_added AFTER INSERT ON {s}.jobs
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT
+    EXECUTE FUNCTION {s}.notify_added();
+"""),
+    (3, """
 ALTER TABLE {s}.jobs ADD COLUMN started_at timestamptz;  -- set by a claim, cleared by writes
 """),
 )
@@ -86,6 +106,12 @@ def check_schema_name(schema: str) -> str:
 def channel(schema: str) -> str:
     """The LISTEN/NOTIFY channel of a schema's jobs."""
     return f"{schema}_work"
+
+
+async def schema_exists(connection: Any, schema: str) -> bool:
+    """Whether a store created ``schema`` (without creating anything)."""
+    return await connection.fetchval("SELECT to_regclass($1) IS NOT NULL",
+                                     f"{schema}.migrations")
 
 
 async def migrate(connection: Any, schema: str) -> None:

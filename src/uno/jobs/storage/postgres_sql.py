@@ -44,6 +44,13 @@ class Statements:
             "$1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[],"
             f" $6::timestamptz[], $7::text[], $8::text[]) WITH ORDINALITY AS b({_COLUMNS}, n)"
             " ORDER BY n RETURNING queue_name) " + remember_queue)
+        # a batch whose jobs differ only in id and data (enqueue_many's): two arrays
+        # to send, not eight (asyncpg encodes arrays element by element)
+        self.add_many_alike = (
+            f"WITH added AS (INSERT INTO {s}.jobs ({_COLUMNS})"
+            " SELECT id, $3::text, $4::text, $5::int, $6::timestamptz, $7::timestamptz,"
+            " $8::text, data FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS b(id, data, n)"
+            f" ORDER BY n) INSERT INTO {s}.queues VALUES ($3) ON CONFLICT DO NOTHING")
         self.get = f"SELECT {_READ} FROM {s}.jobs WHERE id = $1"
         set_all = ("SET queue_name = $2, status = $3, priority = $4, due_at = $5,"
                    " updated_at = $6, worker_id = $7, data = $8, error = NULL, started_at = NULL")

@@ -32,7 +32,7 @@ from uno.jobs.job import FINISHED_STATUSES, WAITING_STATUSES, Job, JobStatus
 from uno.jobs.storage.base import DuplicateJobError, JobStorage, check_unique_ids
 from uno.jobs.storage.codec import decode_job as _decode
 from uno.jobs.storage.codec import decode_jobs as _decode_rows
-from uno.jobs.storage.codec import encode_element as _encode_element
+from uno.jobs.storage.codec import encode_batch
 from uno.jobs.storage.codec import encode_job as _encode
 
 logger = logging.getLogger(__name__)
@@ -203,7 +203,7 @@ class SQLiteJobStorage(JobStorage):
 
     async def add_many(self, jobs: Sequence[Job]) -> None:
         check_unique_ids(jobs)
-        rows = [_row(job, _encode_element(index, job)) for index, job in enumerate(jobs)]
+        rows = [_row(job, data) for job, data in zip(jobs, encode_batch(jobs), strict=True)]
 
         def insert(conn: sqlite3.Connection) -> None:
             try:

@@ -17,7 +17,10 @@ SUPPORTED = ("memory://, sqlite:///PATH (sqlite:////abs/path.db), postgresql://U
              " or redis://HOST:PORT/N")
 
 
-def storage_from_url(url: str) -> JobStorage:
+def storage_from_url(url: str, *, create: bool = True) -> JobStorage:
+    """The store ``url`` names; with ``create=False`` (read-only tools) a
+    PostgreSQL schema that does not exist is reported when the store opens,
+    never created."""
     from uno.jobs.storage.memory import InMemoryJobStorage
     from uno.jobs.storage.sqlite import SQLiteJobStorage
 
@@ -26,7 +29,7 @@ def storage_from_url(url: str) -> JobStorage:
     if url in ("memory://", "memory"):
         return InMemoryJobStorage()
     if url.startswith(("postgresql://", "postgres://")):
-        return _postgres(url)
+        return _postgres(url, create)
     if url.startswith(("redis://", "rediss://", "unix://")):
         return _redis(url)
     raise ValueError(f"unsupported storage URL {url!r}: use {SUPPORTED}")
@@ -44,11 +47,11 @@ def _take_param(url: str, name: str, default: str) -> tuple[str, str]:
     return urlunsplit(parts._replace(query=rest)), value
 
 
-def _postgres(url: str) -> JobStorage:
+def _postgres(url: str, create: bool) -> JobStorage:
     from uno.jobs.storage.postgres import PostgresJobStorage
 
     dsn, schema = _take_param(url, "schema", "uno_jobs")
-    return PostgresJobStorage(dsn, schema=schema)
+    return PostgresJobStorage(dsn, schema=schema, create_schema=create)
 
 
 def _redis(url: str) -> JobStorage:
