@@ -53,9 +53,16 @@ LOGGER_NAME = "uno.jobs"  # the runtime's default logger; uno.jobs.* records pas
 LEVEL = logging.INFO
 
 
+_OTEL_HANDLER_TYPES: dict[type, bool] = {}  # handler class -> is the SDK's LoggingHandler
+
+
 def _is_otel_handler(handler: logging.Handler) -> bool:
     kind = type(handler)
-    return kind.__name__ == "LoggingHandler" and kind.__module__.startswith("opentelemetry")
+    known = _OTEL_HANDLER_TYPES.get(kind)
+    if known is None:
+        known = _OTEL_HANDLER_TYPES[kind] = (kind.__name__ == "LoggingHandler"
+                                             and kind.__module__.startswith("opentelemetry"))
+    return known
 
 
 class LogBridge(logging.Handler):
@@ -134,14 +141,20 @@ class LogBridge(logging.Handler):
             return None
         targets: list[logging.Handler] = []
         found = False
-        for handler in self._handlers(logger.parent):
-            if not self._is_ours(handler):
-                continue  # below the application's level: emit() would not hand it over
-            found = True
-            if handler.level <= LEVEL:
-                if type(handler) is not LoggingHandler or handler.filters or handler.formatter:
-                    return None
-                targets.append(handler)
+        ancestor = logger.parent
+        while ancestor is not None:  # the handlers propagation reaches (_handlers, inlined)
+            for handler in ancestor.handlers:
+                if not self._is_ours(handler):  # (this bridge among them)
+                    continue  # below the application's level: emit() would not hand it over
+                found = True
+                if handler.level <= LEVEL:
+                    if (type(handler) is not LoggingHandler or handler.filters
+                            or handler.formatter):
+                        return None
+                    targets.append(handler)
+            if not ancestor.propagate:
+                break
+            ancestor = ancestor.parent
         return targets if found else [self._fallback]
 
     def remove(self) -> None:

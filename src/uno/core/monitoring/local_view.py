@@ -69,11 +69,25 @@ class LocalView:
 
     def record(self, view: MetricView, value: float, key: Attributes) -> None:
         with self._lock:
-            point = view.points.get(key)
-            if point is None:
-                bounds = view.spec.buckets or ()
-                point = view.points[key] = HistogramPoint(bounds, [0] * (len(bounds) + 1))
-            point.record(value)  # type: ignore[union-attr]
+            self._point(view, key).record(value)
+
+    def record_at(self, point: HistogramPoint, value: float) -> None:
+        """``record`` into a point ``point_of`` gave (a caller recording one series often)."""
+        with self._lock:
+            point.record(value)
+
+    def point_of(self, view: MetricView, key: Attributes) -> HistogramPoint:
+        """The histogram point of ``key`` (made, empty, if there is none yet)."""
+        with self._lock:
+            return self._point(view, key)
+
+    @staticmethod
+    def _point(view: MetricView, key: Attributes) -> HistogramPoint:
+        point = view.points.get(key)
+        if point is None:
+            bounds = view.spec.buckets or ()
+            point = view.points[key] = HistogramPoint(bounds, [0] * (len(bounds) + 1))
+        return point  # type: ignore[return-value]
 
     def snapshot(self) -> list[MetricView]:
         """A consistent copy: counters and histograms as recorded, observables read now."""
