@@ -30,7 +30,9 @@ Printed: added µs/job for ours (``uno+otel - uno``) and Celery's, the ratio
 and per job what each emits: spans, synchronous metric measurements, log
 records (the OTel pipeline's count, from an untimed census run). The
 ``OTEL_BSP_*``/``OTEL_BLRP_*``/``OTEL_METRICS_EXEMPLAR_FILTER`` variables apply.
-``--gc-freeze`` calls ``gc.freeze()`` after start-up; ``--profile`` profiles
+``--gc-freeze`` calls ``gc.freeze()`` after start-up; ``--encode`` makes the
+exporters serialize to OTLP protobuf first (the OTLP exporters' CPU cost; the
+census then shows spans the batch processor dropped); ``--profile`` profiles
 one instrumented round of ours instead; ``--only uno,uno+otel`` times only
 those modes; ``--components`` adds the floor in situ built up one kind of
 SDK call at a time (spans with propagation, histogram points, the log record)
@@ -194,6 +196,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--metric-interval", type=float, default=1.0)
     parser.add_argument("--gc-freeze", action="store_true")
+    parser.add_argument("--encode", action="store_true",
+                        help="exporters serialize to OTLP protobuf before discarding")
     parser.add_argument("--profile", choices=("cprofile", "pyinstrument"))
     parser.add_argument("--only", help="comma-separated modes to time (default: all)")
     parser.add_argument("--celery-loglevel", default="WARNING", choices=("WARNING", "INFO"),
@@ -201,7 +205,7 @@ def main() -> None:
     parser.add_argument("--components", action="store_true",
                         help="also time the floor in situ built up call kind by call kind")
     options = parser.parse_args()
-    telemetry = ZeroCodeProviders.install(options.metric_interval)
+    telemetry = ZeroCodeProviders.install(options.metric_interval, options.encode)
     celery = CeleryLoad.start(log_level=getattr(logging, options.celery_loglevel))
     try:
         measures = modes(options, celery, FloorTelemetry(Shape()))
