@@ -141,10 +141,11 @@ class LogBridge(logging.Handler):
             return None
         targets: list[logging.Handler] = []
         found = False
-        ancestor = logger.parent
+        ancestor, provider = logger.parent, self._provider
         while ancestor is not None:  # the handlers propagation reaches (_handlers, inlined)
-            for handler in ancestor.handlers:
-                if not self._is_ours(handler):  # (this bridge among them)
+            for handler in ancestor.handlers:  # (and _is_ours, inlined: once per job)
+                if (handler is self or not _is_otel_handler(handler)
+                        or getattr(handler, "_logger_provider", None) is not provider):
                     continue  # below the application's level: emit() would not hand it over
                 found = True
                 if handler.level <= LEVEL:
@@ -206,7 +207,7 @@ class LogBridge(logging.Handler):
 
     def _application_level(self) -> int:
         own = self._logger.level
-        if own not in (logging.NOTSET, LEVEL):  # the application set it since
+        if own != logging.NOTSET and own != LEVEL:  # the application set it since
             return own
         parent = self._logger.parent
         return parent.getEffectiveLevel() if parent is not None else logging.WARNING

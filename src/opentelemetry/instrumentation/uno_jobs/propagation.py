@@ -28,6 +28,8 @@ class _MetadataGetter(Getter[Mapping[str, Any]]):
         if type(carrier) is not dict and not isinstance(carrier, Mapping):
             return None
         value = carrier.get(key)
+        if value is None:
+            return None
         if type(value) is str or isinstance(value, str):
             return [value]
         if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
