@@ -172,8 +172,14 @@ def report(options: argparse.Namespace, results: dict[str, list[float]],
     steps = [mode for mode in median if mode.startswith("in situ: ")]
     for before, after in zip(["uno", *steps], steps, strict=False):
         print(f"  {after[len('in situ: '):]:<22} +{median[after] - median[before]:6.1f}")
-    if not {"uno", "uno+otel", "celery", "celery+otel", "floor"} <= set(median):
-        return  # --only left some out
+    if {"uno", "uno+otel", "celery", "celery+otel", "floor"} <= set(median):  # (--only)
+        compare(results, median)
+    print("  emitted per job (census run):")
+    for mode, counts in emitted.items():
+        print(f"    {mode:<12} " + ", ".join(f"{v:.2f} {k}" for k, v in counts.items()))
+
+
+def compare(results: dict[str, list[float]], median: dict[str, float]) -> None:
     ours = median["uno+otel"] - median["uno"]
     celery = median["celery+otel"] - median["celery"]
     paired = [(u1 - u0) / (c1 - c0) for u0, u1, c0, c1 in zip(
@@ -184,9 +190,6 @@ def report(options: argparse.Namespace, results: dict[str, list[float]],
     print(f"  ours / celery  {ours / celery:8.2f}   (goal <= 0.60; per round: "
           f"{', '.join(f'{r:.2f}' for r in paired)})")
     print(f"  tight-loop floor {median['floor']:.1f}")
-    print("  emitted per job (census run):")
-    for mode, counts in emitted.items():
-        print(f"    {mode:<12} " + ", ".join(f"{v:.2f} {k}" for k, v in counts.items()))
 
 
 def main() -> None:
