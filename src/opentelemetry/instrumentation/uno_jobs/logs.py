@@ -210,7 +210,9 @@ class LogBridge(logging.Handler):
         if own != logging.NOTSET and own != LEVEL:  # the application set it since
             return own
         parent = self._logger.parent
-        return parent.getEffectiveLevel() if parent is not None else logging.WARNING
+        if parent is None:
+            return logging.WARNING
+        return parent.level or parent.getEffectiveLevel()  # (the root's, mostly: set)
 
     def _is_ours(self, handler: logging.Handler) -> bool:
         return (handler is not self and _is_otel_handler(handler)
