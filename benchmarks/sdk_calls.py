@@ -3,8 +3,8 @@
     python benchmarks/sdk_calls.py [--calls 2000] [--repeats 15]
 
 The evidence for what the telemetry of one job can cost at best: µs per call
-(CPU time, the best of ``--repeats`` loops of ``--calls`` calls: load only adds
-to a loop's time) of each SDK call kind the plugin makes per job, and of the
+(CPU time, the best of ``--repeats`` loops of ``--calls`` calls, interleaved:
+load only adds to a loop's time) of each SDK call kind the plugin makes per job, and of the
 alternatives the SDK offers (attributes given at start or set after, one
 propagator or the default two, exemplars on or off, a log record through the
 logs API or through ``logging`` and the SDK handler). Then the sums: the
@@ -122,16 +122,18 @@ class Calls:
                           extra=RECORD_EXTRA)
 
 
-def best(call: Callable[[], None], calls: int, repeats: int) -> float:
-    """µs per call: the best of ``repeats`` loops."""
-    fastest = float("inf")
+def best_of(calls: dict[str, Callable[[], None]], count: int, repeats: int) -> dict[str, float]:
+    """µs per call of each: the best of ``repeats`` loops of ``count`` calls,
+    the calls interleaved round by round (a slower spell of the machine hits all)."""
+    fastest = dict.fromkeys(calls, float("inf"))
     for _ in range(repeats):
-        gc.collect()
-        started = time.process_time()
-        for _ in range(calls):
-            call()
-        fastest = min(fastest, time.process_time() - started)
-    return fastest / calls * 1e6
+        for name, call in calls.items():
+            gc.collect()
+            started = time.process_time()
+            for _ in range(count):
+                call()
+            fastest[name] = min(fastest[name], time.process_time() - started)
+    return {name: seconds / count * 1e6 for name, seconds in fastest.items()}
 
 
 def main() -> None:
@@ -161,12 +163,11 @@ def main() -> None:
         ("  the same, no attributes", c.log_record_bare),
         ("  a logging record translated by the SDK LoggingHandler", c.logging_record),
     ]
-    cost = {}
-    print(f"µs per call, best of {options.repeats} x {options.calls} calls:")
-    for label, call in table:
-        cost[call.__name__] = best(call, options.calls, options.repeats)
-        print(f"  {cost[call.__name__]:7.2f}  {label}")
+    cost = best_of({call.__name__: call for _, call in table}, options.calls, options.repeats)
     otel_context.detach(token)
+    print(f"µs per call, best of {options.repeats} interleaved loops of {options.calls} calls:")
+    for label, call in table:
+        print(f"  {cost[call.__name__]:7.2f}  {label}")
     spans = (cost["producer_span"] + cost["consumer_span"] + cost["inject"]
              + 2 * cost["attach_detach"])
     celery = spans + cost["histogram_record"]
