@@ -167,8 +167,11 @@ def report(options: argparse.Namespace, results: dict[str, list[float]],
               f"({', '.join(f'{v:.0f}' for v in values)})")
     if "uno+otel" in median and "floor in situ" in median:
         floor_added = median["floor in situ"] - median["uno"]
+        paired = [(ours - alone) / (floor - alone) for alone, ours, floor in zip(
+            results["uno"], results["uno+otel"], results["floor in situ"], strict=True)]
         print(f"  floor in situ added {floor_added:.1f}: ours / floor in situ "
-              f"{(median['uno+otel'] - median['uno']) / floor_added:.2f} (goal <= 1.10)")
+              f"{(median['uno+otel'] - median['uno']) / floor_added:.2f} (goal <= 1.10; "
+              f"per round: {', '.join(f'{r:.2f}' for r in paired)})")
     steps = [mode for mode in median if mode.startswith("in situ: ")]
     for before, after in zip(["uno", *steps], steps, strict=False):
         print(f"  {after[len('in situ: '):]:<22} +{median[after] - median[before]:6.1f}")
