@@ -44,7 +44,7 @@ class SpanAttributes:
         return dict(self.shared_consumer(queue, task, priority, worker))
 
     def shared_producer(self, queue: str, task: str, priority: str) -> dict[str, Any]:
-        """The cached dict itself: for ``start_span`` (which copies it), never to change."""
+        """The cached dict itself (never to change: copy it to add keys)."""
         key = (queue, task, priority)
         base = self._producer.get(key)
         if base is None:

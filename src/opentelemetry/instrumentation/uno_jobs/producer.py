@@ -59,8 +59,8 @@ class EnqueueCall:
 
 @dataclass(frozen=True, slots=True)
 class _Kind:
-    """The span name, span attributes (shared: ``start_span`` copies them) and
-    metric series of one (queue, task, priority) of enqueue."""
+    """The span name, span attributes (shared: copied per span) and metric
+    series of one (queue, task, priority) of enqueue."""
 
     name: str
     attributes: dict[str, Any]
@@ -93,9 +93,9 @@ class EnqueueRecorder:
         mapping = metadata is None or _is_mapping(metadata)
         scheduled = metadata is not None and mapping and SCHEDULE_METADATA_KEY in metadata
         parent = Context() if scheduled else None  # each scheduled run: a trace of its own
-        attributes = kind.attributes
+        attributes = dict(kind.attributes)  # a copy: a sampler may change what it is given
         if scheduled:
-            attributes = {**attributes, sc.SPAN_SCHEDULE: str(metadata[SCHEDULE_METADATA_KEY])}
+            attributes[sc.SPAN_SCHEDULE] = str(metadata[SCHEDULE_METADATA_KEY])
         span = self.tracer.start_span(kind.name, context=parent, kind=SpanKind.PRODUCER,
                                       attributes=attributes)
         try:

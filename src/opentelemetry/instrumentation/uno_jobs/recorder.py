@@ -61,8 +61,8 @@ _CACHE_LIMIT = 1024
 
 @dataclass(frozen=True, slots=True)
 class _Kind:
-    """The span name, span attributes (shared: ``start_span`` copies them) and
-    metric series of the attempts of one (queue, task, priority, worker)."""
+    """The span name, span attributes (shared: copied per span, with the job's
+    own) and metric series of the attempts of one (queue, task, priority, worker)."""
 
     name: str
     attributes: dict[str, Any]
