@@ -16,7 +16,9 @@ import pytest
 from redis_support import REDIS_URL, drop_redis_keys, new_redis_storage
 from uno.jobs.errors import JobDecodeError, StorageUnavailableError
 from uno.jobs.job import Job, JobStatus, Priority
-from uno.jobs.storage.redis import RedisJobStorage
+from uno.jobs.storage.base import DuplicateJobError
+from uno.jobs.storage.codec import encode_job
+from uno.jobs.storage.redis import RedisJobStorage, _job_args
 from uno.jobs.storage.url import storage_from_url
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -80,6 +82,23 @@ def test_a_claim_retried_after_a_lost_reply_hands_back_the_same_jobs() -> None:
         assert again == first and len(first) == 4
         assert await store.count_by_queue_and_status() == {
             ("default", JobStatus.RESERVED): 2, ("default", JobStatus.PENDING): 1}
+
+    with_stores(body)
+
+
+def test_an_add_retried_after_a_lost_reply_stores_its_jobs_once() -> None:
+    async def body(store: RedisJobStorage) -> None:
+        jobs = [make(), make(queue="q")]
+        add = ("add", "token-1", *(v for job in jobs for v in _job_args(job, encode_job(job))))
+        assert await store._script(*add) == "ok"  # the reply that was lost
+        assert await store._script(*add) == "ok"  # redis-py's retry of the same call
+        assert await store.count_by_queue_and_status() == {
+            ("default", JobStatus.PENDING): 1, ("q", JobStatus.PENDING): 1}
+        with pytest.raises(DuplicateJobError):  # another call with the same job is not a retry
+            await store.add_many(jobs)
+        assert [j.id for j in await store.claim_batch(["default", "q"], "w", T0, 5)] == [
+            j.id for j in jobs]
+        assert not await store.claim_batch(["default", "q"], "w", T0, 5)
 
     with_stores(body)
 

@@ -70,6 +70,22 @@ class SharedStoreTests(RuntimeCase):
                 await self.finished(m, job_id)
         self.assertEqual(storage.limits[0], 5)
 
+    async def test_a_busy_worker_claims_several_jobs_at_a_time(self) -> None:
+        storage = ClaimRecordingStorage()
+        m = self.manager(storage=storage, workers=[fast_worker(concurrency=8)])
+
+        async def short(n: int) -> None:  # jobs that end one by one, as over a network
+            await asyncio.sleep(0.0005 * (n % 7))
+
+        m.register_task("short", short)
+        job_ids = (await m.enqueue_many("short", [[n] for n in range(200)])).unwrap()
+        async with m:
+            for job_id in job_ids:
+                await self.finished(m, job_id)
+        claims_while_busy = storage.limits[1:]
+        # one claim per freed slot would average about 2 here
+        self.assertGreaterEqual(sum(claims_while_busy) / len(claims_while_busy), 3)
+
     async def test_scheduled_job_starts_when_due_not_at_the_next_poll(self) -> None:
         m = self.manager(workers=[fast_worker(poll_interval=60)])
         m.register_task("noop", lambda: "ran")

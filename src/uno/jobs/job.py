@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum, IntEnum
 from typing import Any
@@ -93,17 +93,24 @@ class Job:
         """A JSON-serialisable dict (times as ISO strings, durations as seconds).
         Its lists and dicts are copies; values nested in them are shared (no deep
         copy: stores encode a job on every status change)."""
-        data = {name: getattr(self, name) for name in _FIELD_NAMES}
-        data["args"], data["kwargs"] = list(self.args), dict(self.kwargs)
-        data["metadata"], data["tags"] = dict(self.metadata), list(self.tags)
-        data["priority"] = int(self.priority)
-        data["status"] = self.status.value
-        for name in _TIME_FIELDS:
-            value = data[name]
-            data[name] = value.isoformat() if value is not None else None
-        data["retry_delay"] = self.retry_delay.total_seconds()
-        data["timeout"] = self.timeout.total_seconds() if self.timeout is not None else None
-        return data
+        created, scheduled, started = self.created_at, self.scheduled_at, self.started_at
+        completed, timeout = self.completed_at, self.timeout
+        return {  # written out, not a loop over the fields: every store does this per write
+            "task_name": self.task_name, "queue_name": self.queue_name, "id": self.id,
+            "priority": int(self.priority), "status": self.status.value,
+            "args": list(self.args), "kwargs": dict(self.kwargs),
+            "created_at": created.isoformat() if created is not None else None,
+            "scheduled_at": scheduled.isoformat() if scheduled is not None else None,
+            "started_at": started.isoformat() if started is not None else None,
+            "completed_at": completed.isoformat() if completed is not None else None,
+            "updated_at": self.updated_at.isoformat() if self.updated_at is not None else None,
+            "retry_count": self.retry_count, "max_retries": self.max_retries,
+            "retry_delay": self.retry_delay.total_seconds(),
+            "timeout": timeout.total_seconds() if timeout is not None else None,
+            "result": self.result, "error": self.error,
+            "metadata": dict(self.metadata), "tags": list(self.tags),
+            "worker_id": self.worker_id,
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Job:
@@ -121,5 +128,4 @@ class Job:
         return cls(**values)
 
 
-_FIELD_NAMES = tuple(f.name for f in fields(Job))
 _TIME_FIELDS = ("created_at", "scheduled_at", "started_at", "completed_at", "updated_at")

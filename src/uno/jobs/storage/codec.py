@@ -19,12 +19,13 @@ from uno.jobs.job import Job
 
 logger = logging.getLogger(__name__)
 _VALUE_FIELDS = ("args", "kwargs", "result", "metadata", "tags")
+_encode = json.JSONEncoder(allow_nan=False).encode  # json.dumps(allow_nan=False) makes one a call
 
 
 def encode_job(job: Job) -> str:
     """``json.dumps(job.to_dict())``, or ``ValueError`` naming the bad field."""
     try:
-        return json.dumps(job.to_dict(), allow_nan=False)
+        return _encode(job.to_dict())
     except (TypeError, ValueError, RecursionError) as exc:
         for name in _VALUE_FIELDS:
             try:

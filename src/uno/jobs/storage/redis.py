@@ -16,6 +16,7 @@ microseconds.
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -39,9 +40,14 @@ def _patch(status: str, worker: str, updated: str) -> str:
     return f'{{"status": {json.dumps(status)}, "worker_id": {worker}, "updated_at": "{updated}"}}'
 
 
-def _job_args(job: Job, data: str) -> list[Any]:
-    return [job.id, job.queue_name, job.status.value, int(job.priority), to_us(job.due_at),
-            to_us(job.updated_at), json.dumps(job.worker_id), job.updated_at.isoformat(), data]
+def _job_args(job: Job, data: str) -> tuple[str, str]:
+    """A job as the add and put scripts take it: its index fields as one JSON
+    array of strings (fewer arguments for redis-py to pack), and its data."""
+    updated, worker = job.updated_at, job.worker_id
+    return json.dumps([job.id, job.queue_name, job.status.value, str(int(job.priority)),
+                       str(to_us(job.due_at)), str(to_us(updated)),
+                       "null" if worker is None else json.dumps(worker),
+                       updated.isoformat()]), data
 
 
 class RedisJobStorage(JobStorage):
@@ -53,6 +59,7 @@ class RedisJobStorage(JobStorage):
         self._conn = RedisConnection(url, prefix, retries)
         self._call, self._script = self._conn.call, self._conn.script
         self._wake = WakeListener(self._conn.client, f"{prefix}:wake", self._conn.origin)
+        self._tokens = itertools.count()  # with the origin: each add's replay token
 
     def describe(self) -> str:
         return self._conn.describe()
@@ -94,34 +101,36 @@ class RedisJobStorage(JobStorage):
 
     # --- writes ---
 
-    async def _put(self, mode: str, jobs: Sequence[Job], expected: str = "",
-                   token: str = "") -> str:
-        texts = ([encode_job(jobs[0])] if len(jobs) == 1  # a batch names the job's place
-                 else [encode_element(index, job) for index, job in enumerate(jobs)])
-        args = [value for job, data in zip(jobs, texts, strict=True)
-                for value in _job_args(job, data)]
-        answer = await self._script("put", token, mode, expected, *args)
-        if answer.startswith("dup:"):
-            raise DuplicateJobError(f"a job with id {answer[4:]!r} already exists")
+    async def _put(self, mode: str, job: Job, expected: str = "", token: str = "") -> str:
+        answer = await self._script("put", token, mode, expected,
+                                    *_job_args(job, encode_job(job)))
         if answer.startswith("missing:"):
             raise KeyError(f"no job with id {answer[8:]!r}")
         return answer
 
     async def add(self, job: Job) -> None:
-        await self.add_many([job])
+        await self._add(_job_args(job, encode_job(job)))
 
     async def add_many(self, jobs: Sequence[Job]) -> None:
         check_unique_ids(jobs)
-        if jobs:
-            await self._put("add", jobs, token=uuid.uuid4().hex)
+        if len(jobs) == 1:
+            await self.add(jobs[0])
+        elif jobs:  # a failed encode names the job's place in the batch
+            await self._add([value for index, job in enumerate(jobs)
+                             for value in _job_args(job, encode_element(index, job))])
+
+    async def _add(self, args: Sequence[str]) -> None:
+        answer = await self._script("add", f"{self._conn.origin}{next(self._tokens)}", *args)
+        if answer.startswith("dup:"):
+            raise DuplicateJobError(f"a job with id {answer[4:]!r} already exists")
 
     async def update(self, job: Job) -> None:
-        await self._put("update", [job])
+        await self._put("update", job)
 
     async def transition(self, job: Job, expected: Collection[JobStatus]) -> bool:
         wanted = ",".join(JobStatus(s).value for s in expected)
         try:
-            return await self._put("cas", [job], wanted, uuid.uuid4().hex) == "ok"
+            return await self._put("cas", job, wanted, uuid.uuid4().hex) == "ok"
         except KeyError:
             return False
 

@@ -1,6 +1,6 @@
 """The connection behind :class:`~uno.jobs.storage.redis.RedisJobStorage`: one
 redis-py asyncio client (made on first use, retried with backoff after a lost
-connection), the Lua scripts registered on it, and Redis errors turned into
+connection), the Lua scripts run on it by SHA, and Redis errors turned into
 ``StorageError``/``StorageUnavailableError`` naming the store.
 
     conn = RedisConnection("redis://localhost:6379/0", prefix="uno_jobs")
@@ -12,6 +12,7 @@ connection), the Lua scripts registered on it, and Redis errors turned into
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -41,7 +42,10 @@ class RedisConnection:
         self.origin = uuid.uuid4().hex  # this instance, in wake-up messages
         self._client: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._scripts: dict[str, Any] = {}
+        self._shas = {name: hashlib.sha1(src.encode()).hexdigest()  # noqa: S324 - Redis's id
+                      for name, src in SCRIPTS.items()}
+        self._errors: tuple[type[BaseException], ...] = ()
+        self._no_script: type[BaseException] = Exception
 
     def describe(self) -> str:
         parts = urlsplit(self.url)
@@ -52,8 +56,8 @@ class RedisConnection:
         return f"{parts.scheme}://{host}:{parts.port or 6379}/{db} (prefix {self.prefix})"
 
     def client(self) -> Any:
-        """The redis-py client, made (and the scripts registered) on first use in
-        each event loop (a script may ``asyncio.run`` one call after another)."""
+        """The redis-py client, made on first use in each event loop (a script
+        may ``asyncio.run`` one call after another)."""
         loop = asyncio.get_running_loop()
         if self._client is not None and self._loop is not loop:
             self._client = None  # bound to a finished loop: its sockets go with it
@@ -62,15 +66,15 @@ class RedisConnection:
             import redis.asyncio as aioredis
             from redis.asyncio.retry import Retry
             from redis.backoff import EqualJitterBackoff
-            from redis.exceptions import ConnectionError, TimeoutError
+            from redis.exceptions import ConnectionError, NoScriptError, RedisError, TimeoutError
 
             self._client = aioredis.Redis.from_url(
                 self.url, decode_responses=True, health_check_interval=30,
                 client_name=f"uno-jobs:{self.prefix}",  # CLIENT LIST shows whose it is
                 retry=Retry(EqualJitterBackoff(cap=1.0, base=0.02), self.retries),
                 retry_on_error=[ConnectionError, TimeoutError])
-            self._scripts = {name: self._client.register_script(src)
-                             for name, src in SCRIPTS.items()}
+            self._errors = (RedisError, OSError)
+            self._no_script = NoScriptError
         return self._client
 
     def _error(self, exc: Exception) -> StorageError:
@@ -82,20 +86,24 @@ class RedisConnection:
 
     async def call(self, fn: Callable[[Any], Any]) -> Any:
         """``await fn(client)``, with Redis errors raised as ``StorageError``."""
-        from redis.exceptions import RedisError
-
         with cancellation_kept():
+            client = self.client()
             try:
-                return await fn(self.client())
-            except (RedisError, OSError) as exc:
-                raise self._error(exc) from exc
+                return await fn(client)
+            except self._errors as exc:
+                raise self._error(exc) from exc  # type: ignore[arg-type]
 
     async def script(self, name: str, *args: Any) -> Any:
-        """Run the Lua script ``name`` with ARGV ``prefix, origin, *args``."""
-        client = self.client()
-        script = self._scripts[name]
-        return await self.call(lambda _: script(args=[self.prefix, self.origin, *args],
-                                                client=client))
+        """Run the Lua script ``name`` with ARGV ``prefix, origin, *args``: one
+        EVALSHA (the script is loaded first only when the server lacks it)."""
+        async def run(client: Any) -> Any:
+            try:
+                return await client.evalsha(self._shas[name], 0, self.prefix, self.origin, *args)
+            except self._no_script:  # a restarted or flushed server
+                await client.script_load(SCRIPTS[name])
+                return await client.evalsha(self._shas[name], 0, self.prefix, self.origin, *args)
+
+        return await self.call(run)
 
     async def close(self) -> None:
         client, self._client = self._client, None

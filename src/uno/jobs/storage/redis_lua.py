@@ -7,7 +7,7 @@ for prefix ``P``:
 - ``P:job:ID`` hash: ``data`` (the job's JSON), ``status``, ``worker`` (JSON),
   ``updated`` (ISO time) -- the last three override ``data`` when read --, ``q``
   (queue), ``p`` (priority), ``seq`` (16-digit insertion order), ``upd``
-  (updated_at, epoch microseconds)
+  (updated_at, epoch microseconds), ``tok`` (the token of the add that stored it)
 - ``P:w:QUEUE:PRIO`` zset of waiting jobs, score due time (epoch microseconds),
   member ``SEQ .. ID`` (equal scores sort by member: first in, first out);
   ``P:prios:QUEUE`` zset of the priorities that have waiting jobs
@@ -17,9 +17,10 @@ for prefix ``P``:
   ``P:seq`` counter; ``P:lease:NAME`` hash; ``P:done:TOKEN`` replay records
 - ``P:wake`` pub/sub channel: a waiting job was stored or a queue resumed.
 
-Scripts that are not idempotent take a token and record their answer under it
-for 30 seconds, so a call that redis-py retries after a lost reply is answered
-again instead of run twice (a claim hands back the same jobs).
+Scripts that are not idempotent take a token, so a call that redis-py retries
+after a lost reply is answered again instead of run twice: an add keeps it in
+its jobs' hashes (``tok``); a claim or a transition records its answer under it
+for 30 seconds (a claim hands back the same jobs).
 """
 
 from __future__ import annotations
@@ -76,44 +77,54 @@ local function remember(token, answer)
 end
 """
 
-# ARGV: P, origin, token, mode (add|update|cas), expected ("st,st"), then
-# per job: id, queue, status, priority, due, upd, worker, updated, data.
-PUT = PRELUDE + r"""
-local token, mode = ARGV[3], ARGV[4]
-local done = replayed(token)
-if done then return done end
-local N = 9
-local n = (#ARGV - 5) / N
-for i = 0, n - 1 do
-  local id = ARGV[6 + i * N]
-  local exists = redis.call('EXISTS', jkey(id)) == 1
-  if mode == 'add' and exists then return 'dup:' .. id end
-  if mode ~= 'add' and not exists then return 'missing:' .. id end
-  if mode == 'cas' then
-    local st = redis.call('HGET', jkey(id), 'status')
-    if not string.find(',' .. ARGV[5] .. ',', ',' .. st .. ',', 1, true) then
-      remember(token, 'stale')
-      return 'stale'
-    end
-  end
+# ARGV: P, origin, token, then per job: its fields (one argument, a JSON array of
+# strings: id, queue, status, priority, due, upd, worker, updated) and its data. All or
+# nothing: 'dup:ID' when a job exists. The token is kept in each job's hash
+# ('tok'), so redis-py's retry of a call whose reply was lost finds its first
+# job stored under that token and answers 'ok' again.
+ADD = PRELUDE + r"""
+local token, jobs = ARGV[3], {}
+for b = 4, #ARGV, 2 do table.insert(jobs, cjson.decode(ARGV[b])) end
+local first = redis.call('HMGET', jkey(jobs[1][1]), 'status', 'tok')
+if first[2] == token then return 'ok' end
+if first[1] then return 'dup:' .. jobs[1][1] end
+for i = 2, #jobs do
+  if redis.call('EXISTS', jkey(jobs[i][1])) == 1 then return 'dup:' .. jobs[i][1] end
 end
+local seq0 = redis.call('INCRBY', P .. ':seq', #jobs) - #jobs
 local wake = false
-for i = 0, n - 1 do
-  local b = 6 + i * N
-  local id, q, st, p = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3]
-  local seq
-  if mode == 'add' then
-    seq = string.format('%016d', redis.call('INCR', P .. ':seq'))
-  else
-    seq = unindex_stored(id)[4]
-  end
-  redis.call('HSET', jkey(id), 'q', q, 'status', st, 'p', p, 'seq', seq, 'upd', ARGV[b + 5],
-    'worker', ARGV[b + 6], 'updated', ARGV[b + 7], 'data', ARGV[b + 8])
-  index(id, q, st, p, seq, ARGV[b + 4], ARGV[b + 5])
+for i, job in ipairs(jobs) do
+  local id, q, st, p, due, upd, worker, updated = unpack(job)
+  local seq = string.format('%016d', seq0 + i)
+  redis.call('HSET', jkey(id), 'q', q, 'status', st, 'p', p, 'seq', seq, 'upd', upd,
+    'worker', worker, 'updated', updated, 'data', ARGV[3 + 2 * i], 'tok', token)
+  index(id, q, st, p, seq, due, upd)
   redis.call('SADD', P .. ':queues', q)
   if WAITING[st] then wake = true end
 end
 if wake then redis.call('PUBLISH', P .. ':wake', ARGV[2]) end
+return 'ok'
+"""
+
+# ARGV: P, origin, token, mode (update|cas), expected ("st,st"), then the job's
+# fields and data as the add script takes them.
+PUT = PRELUDE + r"""
+local token, mode = ARGV[3], ARGV[4]
+local done = replayed(token)
+if done then return done end
+local id, q, st, p, due, upd, worker, updated = unpack(cjson.decode(ARGV[6]))
+local old = redis.call('HMGET', jkey(id), 'q', 'status', 'p', 'seq')
+if not old[2] then return 'missing:' .. id end
+if mode == 'cas' and not string.find(',' .. ARGV[5] .. ',', ',' .. old[2] .. ',', 1, true) then
+  remember(token, 'stale')
+  return 'stale'
+end
+unindex(id, old[1], old[2], old[3], old[4])
+redis.call('HSET', jkey(id), 'q', q, 'status', st, 'p', p, 'seq', old[4], 'upd', upd,
+  'worker', worker, 'updated', updated, 'data', ARGV[7])
+index(id, q, st, p, old[4], due, upd)
+redis.call('SADD', P .. ':queues', q)
+if WAITING[st] then redis.call('PUBLISH', P .. ':wake', ARGV[2]) end
 remember(token, 'ok')
 return 'ok'
 """
@@ -187,4 +198,4 @@ index(id, old[1], 'failed', old[3], old[4], 0, ARGV[3])
 return 1
 """
 
-SCRIPTS = {"put": PUT, "claim": CLAIM, "fail": FAIL, **upkeep_scripts(PRELUDE)}
+SCRIPTS = {"add": ADD, "put": PUT, "claim": CLAIM, "fail": FAIL, **upkeep_scripts(PRELUDE)}

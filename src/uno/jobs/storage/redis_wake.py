@@ -19,34 +19,32 @@ import asyncio
 import contextlib
 import logging
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger(__name__)
 _MAX_BACKOFF = 2.0
 
 
-@contextlib.contextmanager
-def cancellation_kept() -> Iterator[None]:
+class cancellation_kept:  # noqa: N801 - used like a function: ``with cancellation_kept():``
     """Raise ``CancelledError`` from the block if the task was cancelled inside
     it and the block swallowed that, returning or raising something else
-    (redis-py 8.0-8.1 does: a cancelled command can end as a ``ConnectionError``)."""
-    task = asyncio.current_task()
-    before = task.cancelling() if task is not None else 0
+    (redis-py 8.0-8.1 does: a cancelled command can end as a ``ConnectionError``).
+    A class, not a generator: it wraps every Redis call."""
 
-    def swallowed() -> bool:
-        return task is not None and task.cancelling() > before
+    __slots__ = ("_before", "_task")
 
-    try:
-        yield
-    except asyncio.CancelledError:
-        raise
-    except BaseException as exc:
-        if swallowed():
+    def __enter__(self) -> None:
+        self._task = task = asyncio.current_task()
+        self._before = task.cancelling() if task is not None else 0
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: types.TracebackType | None) -> None:
+        if kind is not None and issubclass(kind, asyncio.CancelledError):
+            return
+        task = self._task
+        if task is not None and task.cancelling() > self._before:
             raise asyncio.CancelledError from exc
-        raise
-    if swallowed():
-        raise asyncio.CancelledError
 
 
 class WakeListener:
