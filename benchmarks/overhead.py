@@ -30,7 +30,9 @@ Printed: added µs/job for ours (``uno+otel - uno``) and Celery's, the ratio
 and per job what each emits: spans, synchronous metric measurements, log
 records (the OTel pipeline's count, from an untimed census run). The
 ``OTEL_BSP_*``/``OTEL_BLRP_*``/``OTEL_METRICS_EXEMPLAR_FILTER`` variables apply.
-``--gc-freeze`` calls ``gc.freeze()`` after start-up; ``--profile`` profiles
+``--gc-freeze`` calls ``gc.freeze()`` after start-up; ``--encode`` makes the
+exporters serialize to OTLP protobuf first (the OTLP exporters' CPU cost; the
+census then shows spans the batch processor dropped); ``--profile`` profiles
 one instrumented round of ours instead; ``--only uno,uno+otel`` times only
 those modes; ``--components`` adds the floor in situ built up one kind of
 SDK call at a time (spans with propagation, histogram points, the log record)
@@ -165,13 +167,22 @@ def report(options: argparse.Namespace, results: dict[str, list[float]],
               f"({', '.join(f'{v:.0f}' for v in values)})")
     if "uno+otel" in median and "floor in situ" in median:
         floor_added = median["floor in situ"] - median["uno"]
+        paired = [(ours - alone) / (floor - alone) for alone, ours, floor in zip(
+            results["uno"], results["uno+otel"], results["floor in situ"], strict=True)]
         print(f"  floor in situ added {floor_added:.1f}: ours / floor in situ "
-              f"{(median['uno+otel'] - median['uno']) / floor_added:.2f} (goal <= 1.10)")
+              f"{(median['uno+otel'] - median['uno']) / floor_added:.2f} (goal <= 1.10; "
+              f"per round: {', '.join(f'{r:.2f}' for r in paired)})")
     steps = [mode for mode in median if mode.startswith("in situ: ")]
     for before, after in zip(["uno", *steps], steps, strict=False):
         print(f"  {after[len('in situ: '):]:<22} +{median[after] - median[before]:6.1f}")
-    if not {"uno", "uno+otel", "celery", "celery+otel", "floor"} <= set(median):
-        return  # --only left some out
+    if {"uno", "uno+otel", "celery", "celery+otel", "floor"} <= set(median):  # (--only)
+        compare(results, median)
+    print("  emitted per job (census run):")
+    for mode, counts in emitted.items():
+        print(f"    {mode:<12} " + ", ".join(f"{v:.2f} {k}" for k, v in counts.items()))
+
+
+def compare(results: dict[str, list[float]], median: dict[str, float]) -> None:
     ours = median["uno+otel"] - median["uno"]
     celery = median["celery+otel"] - median["celery"]
     paired = [(u1 - u0) / (c1 - c0) for u0, u1, c0, c1 in zip(
@@ -182,9 +193,6 @@ def report(options: argparse.Namespace, results: dict[str, list[float]],
     print(f"  ours / celery  {ours / celery:8.2f}   (goal <= 0.60; per round: "
           f"{', '.join(f'{r:.2f}' for r in paired)})")
     print(f"  tight-loop floor {median['floor']:.1f}")
-    print("  emitted per job (census run):")
-    for mode, counts in emitted.items():
-        print(f"    {mode:<12} " + ", ".join(f"{v:.2f} {k}" for k, v in counts.items()))
 
 
 def main() -> None:
@@ -194,6 +202,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--metric-interval", type=float, default=1.0)
     parser.add_argument("--gc-freeze", action="store_true")
+    parser.add_argument("--encode", action="store_true",
+                        help="exporters serialize to OTLP protobuf before discarding")
     parser.add_argument("--profile", choices=("cprofile", "pyinstrument"))
     parser.add_argument("--only", help="comma-separated modes to time (default: all)")
     parser.add_argument("--celery-loglevel", default="WARNING", choices=("WARNING", "INFO"),
@@ -201,7 +211,7 @@ def main() -> None:
     parser.add_argument("--components", action="store_true",
                         help="also time the floor in situ built up call kind by call kind")
     options = parser.parse_args()
-    telemetry = ZeroCodeProviders.install(options.metric_interval)
+    telemetry = ZeroCodeProviders.install(options.metric_interval, options.encode)
     celery = CeleryLoad.start(log_level=getattr(logging, options.celery_loglevel))
     try:
         measures = modes(options, celery, FloorTelemetry(Shape()))

@@ -3,6 +3,8 @@
     pip install saq    # the peer, into the venv for this benchmark only (not a dependency)
     python benchmarks/redis.py [--url redis://127.0.0.1:6379/0]
         [--drain-jobs 10000] [--processes 1,2,4] [--rates 100,500] [--systems uno,saq]
+    python benchmarks/redis.py --systems uno,saq --processes "" --rates "" --rounds 7
+        # the enqueue rows only, systems taking turns in each of 7 rounds
 
 Figures (see ``benchmarks/store_harness.py``): enqueue one by one and in
 batches of 1,000 (uno ``enqueue_many``; saq has no batch enqueue, so its

@@ -67,7 +67,7 @@ def test_batch_claims_from_two_instances_never_overlap() -> None:
         got_a, got_b = await asyncio.gather(drain(a, "a"), drain(b, "b"))
         assert not set(got_a) & set(got_b)
         assert sorted(got_a + got_b) == sorted(j.id for j in jobs)
-        assert await a.count_by_queue_and_status() == {("default", JobStatus.RESERVED): 300}
+        assert await a.count_by_queue_and_status() == {("default", JobStatus.RUNNING): 300}
 
     with_stores(body, count=2)
 
@@ -81,7 +81,7 @@ def test_a_claim_retried_after_a_lost_reply_hands_back_the_same_jobs() -> None:
         again = await store._script(*claim)  # redis-py's retry of the same call
         assert again == first and len(first) == 4
         assert await store.count_by_queue_and_status() == {
-            ("default", JobStatus.RESERVED): 2, ("default", JobStatus.PENDING): 1}
+            ("default", JobStatus.RUNNING): 2, ("default", JobStatus.PENDING): 1}
 
     with_stores(body)
 
@@ -131,7 +131,7 @@ def test_corrupt_value_raises_decode_error_and_is_failed_on_claim() -> None:
         assert [j.id for j in await store.list_jobs([JobStatus.PENDING])] == [good.id]
         assert [j.id for j in await store.claim_batch(["default"], "w", T0, 5)] == [good.id]
         assert await store.count_by_queue_and_status() == {
-            ("default", JobStatus.FAILED): 1, ("default", JobStatus.RESERVED): 1}
+            ("default", JobStatus.FAILED): 1, ("default", JobStatus.RUNNING): 1}
         assert await store.delete_finished_before(T0 + timedelta(days=1)) == 1
 
     with_stores(body)
@@ -187,7 +187,7 @@ def test_index_entries_and_counts_of_a_vanished_job_are_dropped() -> None:
         await store.delete_finished_before(T0 + timedelta(days=1))
         assert await client.zcard(f"{store.prefix}:finished") == 0
         await store.delete_waiting("default")
-        assert await store.count_by_queue_and_status() == {("default", JobStatus.RESERVED): 1}
+        assert await store.count_by_queue_and_status() == {("default", JobStatus.RUNNING): 1}
 
     with_stores(body)
 

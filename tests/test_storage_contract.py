@@ -158,15 +158,47 @@ def test_claim_order_priority_then_due_then_fifo(storage: JobStorage) -> None:
         high_1.id, high_2.id, high_late.id, normal.id, sched_early.id, low.id]
 
 
-def test_claimed_job_is_reserved_and_not_claimed_again(storage: JobStorage) -> None:
+def test_a_claim_starts_the_job_and_it_is_not_claimed_again(storage: JobStorage) -> None:
     job = make(at=timedelta(seconds=-1))
     run(storage.add(job))
     claimed = run(storage.claim_next(["default"], "worker-1", T0))
     assert claimed is not None and claimed.id == job.id
-    assert (claimed.status, claimed.worker_id, claimed.updated_at) == (
-        JobStatus.RESERVED, "worker-1", T0)
+    assert (claimed.status, claimed.worker_id, claimed.started_at, claimed.updated_at) == (
+        JobStatus.RUNNING, "worker-1", T0, T0)
     assert run(storage.get(job.id)) == claimed
+    assert run(storage.list_jobs([JobStatus.RUNNING])) == [claimed]
     assert run(storage.claim_next(["default"], "worker-2", T0)) is None
+
+
+def test_a_claimed_job_is_kept_alive_by_heartbeats_and_found_stalled_without(
+        storage: JobStorage) -> None:
+    kept, dropped = make(), make()
+    add_all(storage, kept, dropped)
+    assert len(run(storage.claim_batch(["default"], "w", T0, 2))) == 2
+    later = T0 + timedelta(minutes=10)
+    run(storage.heartbeat([kept.id], later))
+    stalled = run(storage.find_stalled(T0 + timedelta(minutes=5)))
+    assert [(job.id, job.status, job.worker_id, job.started_at) for job in stalled] == [
+        (dropped.id, JobStatus.RUNNING, "w", T0)]
+
+
+def test_each_claim_of_a_job_stamps_its_own_start_and_writes_replace_it(
+        storage: JobStorage) -> None:
+    job = make()
+    run(storage.add(job))
+    first = run(storage.claim_next(["default"], "w1", T0))
+    retry_at = T0 + timedelta(minutes=1)
+    first.status, first.worker_id, first.retry_count = JobStatus.RETRYING, None, 1
+    first.scheduled_at = first.updated_at = retry_at
+    run(storage.update(first))
+    assert run(storage.get(job.id)).started_at == T0  # the failed attempt's, as written
+    second = run(storage.claim_next(["default"], "w2", retry_at + timedelta(seconds=1)))
+    assert (second.status, second.worker_id, second.started_at) == (
+        JobStatus.RUNNING, "w2", retry_at + timedelta(seconds=1))
+    assert run(storage.get(job.id)) == second
+    second.status, second.started_at = JobStatus.PENDING, None  # what retry_job stores
+    assert run(storage.transition(second, [JobStatus.RUNNING]))
+    assert run(storage.get(job.id)).started_at is None
 
 
 def test_job_not_due_is_not_claimed(storage: JobStorage) -> None:
@@ -252,7 +284,7 @@ def test_counts_follow_updates(storage: JobStorage) -> None:
         ("a", JobStatus.PENDING): 2, ("b", JobStatus.PENDING): 1}
     assert run(storage.claim_next(["a"], "w", T0)).id == a.id
     assert run(storage.count_by_queue_and_status()) == {
-        ("a", JobStatus.RESERVED): 1, ("a", JobStatus.PENDING): 1, ("b", JobStatus.PENDING): 1}
+        ("a", JobStatus.RUNNING): 1, ("a", JobStatus.PENDING): 1, ("b", JobStatus.PENDING): 1}
     a.status = JobStatus.COMPLETED
     run(storage.update(a))
     c.queue_name = "a"
@@ -385,7 +417,7 @@ def test_sqlite_corrupt_row_is_failed_and_skipped(sqlite_path: Path) -> None:
     assert claimed is not None and claimed.id == good.id
     assert run(store.claim_next(["default"], "w", T0)) is None
     assert run(store.count_by_queue_and_status()) == {
-        ("default", JobStatus.FAILED): 2, ("default", JobStatus.RESERVED): 1}
+        ("default", JobStatus.FAILED): 2, ("default", JobStatus.RUNNING): 1}
     for job_id in (bad.id, bad_fields.id):
         with pytest.raises(JobDecodeError, match=job_id) as info:
             run(store.get(job_id))
@@ -479,7 +511,7 @@ def test_sqlite_two_processes_claim_each_job_once(sqlite_path: Path, tmp_path: P
     assert not set(claimed[0]) & set(claimed[1])
     assert sorted(claimed[0] + claimed[1]) == sorted(ids)
     assert claimed[0] and claimed[1]  # both really competed (they start together)
-    assert run(store.count_by_queue_and_status()) == {("default", JobStatus.RESERVED): 200}
+    assert run(store.count_by_queue_and_status()) == {("default", JobStatus.RUNNING): 200}
     run(store.close())
 
 
@@ -637,7 +669,7 @@ def test_claim_batch_takes_up_to_limit_in_claim_order(storage: JobStorage) -> No
     run(storage.set_paused("paused", True))
     batch = run(storage.claim_batch(["default", "paused"], "w", T0, 3))
     assert [job.id for job in batch] == [high.id, first.id, second.id]
-    assert {(job.status, job.worker_id) for job in batch} == {(JobStatus.RESERVED, "w")}
+    assert {(job.status, job.worker_id) for job in batch} == {(JobStatus.RUNNING, "w")}
     assert [job.id for job in run(storage.claim_batch(["default"], "w", T0, 10))] == [low.id]
     assert run(storage.claim_batch(["default"], "w", T0, 10)) == []
     assert run(storage.claim_batch(["default"], "w", T0, 0)) == []
@@ -671,7 +703,7 @@ def test_transition_stores_only_from_an_expected_status(storage: JobStorage) -> 
     claimed = run(storage.claim_next(["default"], "w", T0))  # a worker got there first
     assert not run(storage.transition(cancelled, [JobStatus.PENDING, JobStatus.RETRYING]))
     assert run(storage.get(job.id)) == claimed
-    assert run(storage.transition(cancelled, [JobStatus.RESERVED]))
+    assert run(storage.transition(cancelled, [JobStatus.RUNNING]))
     assert run(storage.get(job.id)) == cancelled
     assert run(storage.count_by_queue_and_status()) == {("default", JobStatus.CANCELLED): 1}
     assert not run(storage.transition(make(), [JobStatus.PENDING]))  # not stored at all

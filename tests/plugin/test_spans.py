@@ -9,6 +9,10 @@ import threading
 from datetime import timedelta
 
 from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import Decision, Sampler, SamplingResult
 from opentelemetry.trace import SpanKind, StatusCode
 
 from uno.jobs import IntervalSchedule, Job, JobStatus, Priority, Scheduler
@@ -319,3 +323,40 @@ class FailureSpanTests(PluginCase):
         self.assertEqual(span.attributes["error.type"], "JobInterruptedError")
         self.assertEqual(len(self.instrumentor.recorder.in_flight), 0)
 
+
+
+class _DropTaskNameOnce(Sampler):
+    """A sampler that removes ``uno_jobs.task.name`` from the first attributes it
+    is given (in place), then samples everything as given."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def should_sample(self, parent_context, trace_id, name, kind=None, attributes=None,
+                      links=None, trace_state=None) -> SamplingResult:
+        self.calls += 1
+        if self.calls == 1 and attributes is not None:
+            attributes.pop("uno_jobs.task.name", None)  # type: ignore[attr-defined]
+        return SamplingResult(Decision.RECORD_AND_SAMPLE, attributes)
+
+    def get_description(self) -> str:
+        return "drop the task name once"
+
+
+class AttributesBuiltOnceTests(PluginCase):
+    async def test_a_sampler_changing_the_attributes_it_gets_changes_no_later_span(self) -> None:
+        # span attributes are built once per (queue, task, priority[, worker]); each
+        # span gets a copy, so what one span's sampler did stays with that span
+        exporter = InMemorySpanExporter()
+        provider = TracerProvider(sampler=_DropTaskNameOnce())
+        provider.add_span_processor(SimpleSpanProcessor(exporter))
+        self.instrumentor.uninstrument()
+        self.instrumentor.instrument(tracer_provider=provider, meter_provider=self.meter_provider)
+        manager = self.manager(workers=[])
+        manager.register_task("send", lambda: None)
+        await manager.enqueue("send")
+        await manager.enqueue("send")
+
+        first, second = sorted(exporter.get_finished_spans(), key=lambda s: s.start_time or 0)
+        self.assertNotIn("uno_jobs.task.name", first.attributes)
+        self.assertEqual(second.attributes["uno_jobs.task.name"], "send")

@@ -55,7 +55,7 @@ class ControlTests(RuntimeCase):
         async with self.m:
             running = await self.enqueue_ok(self.m, "hold")
 
-            async def is_running() -> bool:  # stored as running (busy: maybe still reserved)
+            async def is_running() -> bool:  # stored as running
                 return await status_of(self.m, running) is JobStatus.RUNNING
 
             await eventually(is_running, what="hold to start")
@@ -68,11 +68,11 @@ class ControlTests(RuntimeCase):
         self.assertIn("no job with id 'ghost'", (await self.m.cancel_job("ghost")).error)
         self.assertEqual(await status_of(self.m, running), JobStatus.COMPLETED)
 
-    async def test_job_a_worker_has_reserved_cannot_be_cancelled(self) -> None:
-        job_id = await self.enqueue_ok(self.m, "record", args=["reserved"])
+    async def test_job_a_worker_has_claimed_cannot_be_cancelled(self) -> None:
+        job_id = await self.enqueue_ok(self.m, "record", args=["claimed"])
         claimed = await self.storage.claim_next(["default"], "w", utcnow())
         result = await self.m.cancel_job(job_id)
-        self.assertIn(f"job {job_id} is reserved and cannot be cancelled", result.error)
+        self.assertIn(f"job {job_id} is running and cannot be cancelled", result.error)
         job = await self.m.complete_job(await self.m.start_job(claimed, "w"), "ran")
         self.assertEqual((await self.job(self.m, job.id)).status, JobStatus.COMPLETED)
 

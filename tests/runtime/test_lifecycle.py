@@ -10,7 +10,7 @@ import threading
 import time
 from datetime import timedelta
 
-from uno.jobs import AsyncWorker, JobManager, JobStatus
+from uno.jobs import AsyncWorker, Job, JobManager, JobStatus
 from uno.jobs.job import utcnow
 
 from .support import RuntimeCase, eventually, fast_worker, is_utc
@@ -116,16 +116,30 @@ class LifecycleTests(RuntimeCase):
         self.assertEqual((bad.status, bad.error), (JobStatus.FAILED, "SystemExit: 3"))
         self.assertEqual((good.status, good.result), (JobStatus.COMPLETED, "ok"))
 
+    async def test_start_job_stores_a_job_that_was_only_reserved_as_running(self) -> None:
+        """A job reserved the earlier way (by an older version) is started here."""
+        self.m.register_task("t", lambda: None)
+        reserved = Job(task_name="t", status=JobStatus.RESERVED, worker_id="custom")
+        await self.storage.add(reserved)
+        started = await self.m.start_job(reserved, "custom")
+        stored = await self.job(self.m, reserved.id)
+        self.assertEqual((stored.status, stored.worker_id, stored.started_at),
+                         (JobStatus.RUNNING, "custom", started.started_at))
+        self.assertIsNotNone(stored.started_at)
+
     async def test_lifecycle_calls_move_a_claimed_job_through_its_statuses(self) -> None:
         """What a custom worker does: claim, then start_job and fail/complete_job."""
         self.m.register_task("t", lambda: None, max_retries=1, retry_delay=0)
         job_id = await self.enqueue_ok(self.m, "t")
         claimed = await self.storage.claim_next(["default"], "custom", utcnow())
-        self.assertEqual((claimed.id, claimed.status), (job_id, JobStatus.RESERVED))
+        self.assertEqual((claimed.id, claimed.status), (job_id, JobStatus.RUNNING))
+        claimed_at = claimed.started_at
 
         started = await self.m.start_job(claimed, "custom")
-        self.assertEqual((started.status, started.worker_id), (JobStatus.RUNNING, "custom"))
-        self.assertEqual((await self.job(self.m, job_id)).status, JobStatus.RUNNING)
+        self.assertEqual((started.status, started.worker_id, started.started_at),
+                         (JobStatus.RUNNING, "custom", claimed_at))
+        stored = await self.job(self.m, job_id)
+        self.assertEqual((stored.status, stored.started_at), (JobStatus.RUNNING, claimed_at))
 
         retrying = await self.m.fail_job(started, KeyError("k"))
         self.assertEqual((retrying.status, retrying.retry_count), (JobStatus.RETRYING, 1))

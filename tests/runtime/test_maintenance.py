@@ -112,17 +112,29 @@ class SQLiteMaintenanceTests(MaintenanceTests):
 
 
 class AbandonedClaimTests(RuntimeCase):
-    async def test_claim_never_started_goes_back_to_pending(self) -> None:
+    async def test_a_job_whose_worker_died_after_claiming_it_is_retried(self) -> None:
         m = self.manager(stall_timeout=timedelta(seconds=1))
-        m.register_task("noop", lambda: None)
-        job_id = (await m.enqueue("noop")).value
-        claimed = await m.storage.claim_next(["default"], "dead-worker", utcnow())
-        self.assertEqual(claimed.id, job_id)
-        claimed.updated_at = utcnow() - timedelta(seconds=5)
-        await m.storage.update(claimed)
+        then = utcnow() - LONG_AGO
+        job = Job(task_name="noop", created_at=then, updated_at=then)
+        await m.storage.add(job)
+        self.assertEqual((await m.storage.claim_next(["default"], "dead-worker", then)).id, job.id)
         await m._maintenance.run_once()
-        job = (await m.get_job(job_id)).value
-        self.assertEqual((job.status, job.worker_id), (JobStatus.PENDING, None))
+        job = (await m.get_job(job.id)).value
+        self.assertEqual((job.status, job.worker_id, job.retry_count),
+                         (JobStatus.RETRYING, None, 1))
+        self.assertEqual(job.error, "JobStalledError: no heartbeat from worker 'dead-worker' "
+                                    "for 0:00:01")
+
+    async def test_a_reserved_job_left_by_an_earlier_version_goes_back_to_pending(self) -> None:
+        m = self.manager(stall_timeout=timedelta(seconds=1))
+        then = utcnow() - timedelta(seconds=5)
+        job = Job(task_name="noop", status=JobStatus.RESERVED, worker_id="old-worker",
+                  created_at=then, updated_at=then)
+        await m.storage.add(job)
+        await m._maintenance.run_once()
+        stored = (await m.get_job(job.id)).value
+        self.assertEqual((stored.status, stored.worker_id, stored.retry_count),
+                         (JobStatus.PENDING, None, 0))
 
 
 class PostgresMaintenanceTests(MaintenanceTests):

@@ -15,6 +15,7 @@ import asyncpg
 from postgres_support import DSN, drop_schema, new_schema, require_postgres
 from uno.jobs import Job, JobStatus, PostgresJobStorage
 from uno.jobs.errors import StorageError, StorageUnavailableError
+from uno.jobs.job import utcnow
 from uno.jobs.storage.postgres_schema import MIGRATIONS
 from uno.jobs.storage.url import storage_from_url
 
@@ -33,8 +34,24 @@ class PostgresStoreTests(RuntimeCase):
         stores = [self.new_storage() for _ in range(5)]
         await asyncio.gather(*(store.open() for store in stores))
         admin = await self.admin()
-        versions = await admin.fetch(f"SELECT version FROM {self.pg_schema}.migrations")
-        self.assertEqual([row[0] for row in versions], [1, 2])
+        versions = await admin.fetch(f"SELECT version FROM {self.pg_schema}.migrations"
+                                     " ORDER BY version")
+        self.assertEqual([row[0] for row in versions], [1, 2, 3])
+
+    async def test_a_schema_of_version_2_is_upgraded_and_its_jobs_read_as_before(self) -> None:
+        await self.storage.open()
+        admin, s = await self.admin(), self.pg_schema
+        await admin.execute(f"ALTER TABLE {s}.jobs DROP COLUMN started_at;"
+                            f" DELETE FROM {s}.migrations WHERE version = 3")
+        done = Job(task_name="t", status=JobStatus.COMPLETED, started_at=utcnow())
+        await self.storage.add(done)
+        await self.storage.add(Job(task_name="t"))
+        upgraded = self.new_storage()
+        self.assertEqual(await upgraded.get(done.id), done)
+        now = utcnow()
+        claimed = await upgraded.claim_next(["default"], "w", now)
+        self.assertEqual((claimed.status, claimed.started_at), (JobStatus.RUNNING, now))
+        self.assertEqual(await upgraded.get(claimed.id), claimed)
 
     async def test_nothing_outside_its_schema_is_touched(self) -> None:
         admin = await self.admin()

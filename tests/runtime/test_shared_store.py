@@ -106,7 +106,7 @@ class SharedStoreTests(RuntimeCase):
         self.assertFalse(await self.storage.transition(job, [JobStatus.PENDING]))
         result = await m.cancel_job(job_id)
         self.assertTrue(result.is_failure)
-        self.assertEqual(await status_of(m, job_id), JobStatus.RESERVED)
+        self.assertEqual(await status_of(m, job_id), JobStatus.RUNNING)
 
     async def test_stall_sweep_does_not_fail_a_job_that_finished_meanwhile(self) -> None:
         m = self.manager()

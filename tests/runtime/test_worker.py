@@ -10,8 +10,9 @@ import time
 import unittest
 from contextlib import closing
 from datetime import timedelta
+from typing import Any
 
-from uno.jobs import AsyncWorker, InMemoryJobStorage, JobManager, JobStatus
+from uno.jobs import AsyncWorker, InMemoryJobStorage, Job, JobManager, JobStatus
 
 from .support import RuntimeCase, eventually, fast_worker, status_of
 
@@ -206,6 +207,38 @@ class SQLiteWorkerTests(WorkerTests):
         self.assertEqual(status, "failed")
         self.assertIn(f"stored job {broken!r} could not be decoded", error)
         self.assertIn("could not be decoded", (await m.get_job(broken)).error)
+
+
+class SlowAnswerStorage(InMemoryJobStorage):
+    """The in-memory store whose claims that took jobs answer only once
+    ``answer`` is set, like a database reply still on its way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.took, self.answer = asyncio.Event(), asyncio.Event()
+
+    async def claim_batch(self, *args: Any, **kwargs: Any) -> list[Job]:
+        jobs = await super().claim_batch(*args, **kwargs)
+        if jobs:
+            self.took.set()
+            await self.answer.wait()
+        return jobs
+
+
+class StopDuringAClaimTests(RuntimeCase):
+    async def test_jobs_a_claim_in_flight_took_still_run_before_stop_returns(self) -> None:
+        storage = SlowAnswerStorage()
+        m = self.manager(workers=[fast_worker(shutdown_timeout=5)], storage=storage)
+        m.register_task("one", lambda: 1, max_retries=0)
+        await m.start()
+        job_id = await self.enqueue_ok(m, "one")
+        await asyncio.wait_for(storage.took.wait(), 5)
+        stopping = asyncio.create_task(m.stop())
+        await asyncio.sleep(0.05)  # stop() has cancelled the claim loop mid-claim
+        storage.answer.set()
+        await asyncio.wait_for(stopping, 5)
+        job = await self.job(m, job_id)
+        self.assertEqual((job.status, job.result), (JobStatus.COMPLETED, 1))
 
 
 class EventLoopReuseTests(unittest.TestCase):

@@ -2,8 +2,10 @@
 
 A RUNNING job whose worker sent no heartbeat for ``stall_timeout`` is failed
 through ``fail_job`` with ``JobStalledError`` (so it is retried while it has
-retries, and the instrumentation sees it end). A job claimed (RESERVED) that
-long ago but never started — its worker died in between — goes back to PENDING.
+retries, and the instrumentation sees it end). A claim stores the job RUNNING,
+so a worker that died between its claim and the job is covered the same way. A
+job RESERVED that long ago (claimed by a store or worker of an earlier version
+that reserved first, and never started) goes back to PENDING.
 Finished jobs older than ``cleanup_age`` are deleted every ``cleanup_interval``.
 
 Processes sharing a store take turns: a round runs only while this manager

@@ -171,10 +171,15 @@ class JobManager(JobQueries):
         return Result.success([job.id for job in jobs])
 
     async def start_job(self, job: Job, worker_name: str) -> Job:
-        now = utcnow()
-        job.status, job.worker_id = JobStatus.RUNNING, worker_name
-        job.started_at = job.updated_at = now
-        await self._write(job, "start")
+        """Start the attempt of a claimed job. Every store's claim already stored
+        it RUNNING for this worker (started now), so that costs no write here; a
+        job that is not yet (a store that only reserves) is stored RUNNING now."""
+        if not (job.status is JobStatus.RUNNING and job.worker_id == worker_name
+                and job.started_at is not None):
+            now = utcnow()
+            job.status, job.worker_id = JobStatus.RUNNING, worker_name
+            job.started_at = job.updated_at = now
+            await self._write(job, "start")
         log.job_event(self.logger, "started", job)
         return job
 

@@ -5,6 +5,7 @@ semantic conventions, ``messaging.system = "uno_jobs"``); every key comes from
     attrs = SpanAttributes("stable")
     attrs.producer(queue="emails", task="send", priority="HIGH")   # a fresh dict
     attrs.consumer(queue="emails", task="send", priority="HIGH", worker="w1")
+    attrs.shared_producer("emails", "send", "HIGH")   # the cached dict: read-only
 
 The per-(queue, task, priority[, worker]) part is built once and cached (a
 bounded cache: these values are bounded by the registered tasks and workers);
@@ -37,21 +38,30 @@ class SpanAttributes:
         self._consumer: dict[tuple[str, str, str, str], dict[str, Any]] = {}
 
     def producer(self, queue: str, task: str, priority: str) -> dict[str, Any]:
+        return dict(self.shared_producer(queue, task, priority))
+
+    def consumer(self, queue: str, task: str, priority: str, worker: str) -> dict[str, Any]:
+        return dict(self.shared_consumer(queue, task, priority, worker))
+
+    def shared_producer(self, queue: str, task: str, priority: str) -> dict[str, Any]:
+        """The cached dict itself (never to change: copy it to add keys)."""
         key = (queue, task, priority)
         base = self._producer.get(key)
         if base is None:
             base = self._base(queue, task, priority, _SEND, ENQUEUE_SPAN, _PUBLISH)
             _remember(self._producer, key, base)
-        return dict(base)
+        return base
 
-    def consumer(self, queue: str, task: str, priority: str, worker: str) -> dict[str, Any]:
+    def shared_consumer(self, queue: str, task: str, priority: str, worker: str
+                        ) -> dict[str, Any]:
+        """``shared_producer`` for the consumer side."""
         key = (queue, task, priority, worker)
         base = self._consumer.get(key)
         if base is None:
             base = self._base(queue, task, priority, _PROCESS, PROCESS_SPAN, _PROCESS)
             base[sc.SPAN_WORKER] = worker
             _remember(self._consumer, key, base)
-        return dict(base)
+        return base
 
     def _base(self, queue: str, task: str, priority: str, operation_type: str,
               operation_name: str, legacy_operation: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ _POSITIONAL = tuple(name for name, p in SIGNATURE.parameters.items()
 _DEFAULTS = {name: None if p.default is p.empty else p.default
              for name, p in SIGNATURE.parameters.items()}
 _METADATA = "metadata"
+_METADATA_INDEX = _POSITIONAL.index(_METADATA) if _METADATA in _POSITIONAL else None
 
 
 @dataclass(slots=True)
@@ -38,6 +39,8 @@ class EnqueueArguments:
     def bind(cls, args: tuple[Any, ...], kwargs: dict[str, Any]) -> EnqueueArguments | None:
         if len(args) <= len(_POSITIONAL):
             named = dict(zip(_POSITIONAL, args, strict=False))
+            if not kwargs:
+                return cls(args, kwargs, named)
             if all(key in _DEFAULTS and key not in named for key in kwargs):
                 named.update(kwargs)
                 return cls(args, kwargs, named)
@@ -53,8 +56,8 @@ class EnqueueArguments:
 
     def with_metadata(self, metadata: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
         """``(args, kwargs)`` of the same call with ``metadata`` instead."""
-        index = _POSITIONAL.index(_METADATA) if _METADATA in _POSITIONAL else len(self.args)
-        if index < len(self.args):
+        index = _METADATA_INDEX
+        if index is not None and index < len(self.args):
             return (*self.args[:index], metadata, *self.args[index + 1:]), self.kwargs
         return self.args, {**self.kwargs, _METADATA: metadata}
 

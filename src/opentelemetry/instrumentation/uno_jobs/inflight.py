@@ -53,6 +53,7 @@ class Attempt:
     owner: weakref.ref[asyncio.Task[Any]] | None = None
     manager: weakref.ref[Any] | None = None
     closed: bool = field(default=False)
+    series: Any = None  # the uno metrics' JobSeries of (queue, task, priority, worker)
 
     def owned_by_current_task(self) -> bool:
         try:

@@ -9,7 +9,8 @@ both, as ``OTEL_SEMCONV_STABILITY_OPT_IN`` asks (see ``config.semconv_opt_in``).
 
 The uno metrics of a successful job go through the cached ``JobSeries`` of its
 (queue, task, priority, worker): attribute sets built once, counters kept as
-numbers (``counter_table``).
+numbers (``counter_table``). Callers that keep the series (``series()``) pass it
+back and skip the lookup.
 
 Only the uno metrics the messaging set covers are swapped
 (``semconv.UNO_METRICS_REPLACED_BY_MESSAGING``); wait time, retries, exhausted
@@ -28,6 +29,7 @@ from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
 from uno.core.monitoring.instruments import MetricsManager
 from uno.jobs.monitoring import semconv as sc
 from uno.jobs.monitoring.job_metrics import JobMetrics
+from uno.jobs.monitoring.job_series import JobSeries
 
 ENQUEUE, SEND, PROCESS = "enqueue", "send", "process"  # messaging.operation.name / .type
 
@@ -70,30 +72,37 @@ class JobEventMetrics:
         self.messaging = (MessagingMetrics(job_metrics.metrics_manager)
                           if config.messaging_metrics else None)
 
+    def series(self, queue: str, task: str, priority: str, worker: str = "") -> JobSeries | None:
+        """The uno metrics' cached series of (queue, task, priority[, worker]), to
+        pass back as ``series`` (None when the uno metrics are off)."""
+        return self.uno.series(queue, task, priority, worker) if self.uno is not None else None
+
     def enqueued(self, queue: str, task: str, priority: str, seconds: float,
-                 error_type: str | None) -> None:
-        """An ``enqueue`` call ended (``error_type`` None: the job was stored)."""
+                 error_type: str | None, series: JobSeries | None = None) -> None:
+        """An ``enqueue`` call ended (``error_type`` None: the job was stored);
+        ``series``: what ``series(queue, task, priority)`` gave, if kept."""
         if self.uno is not None and error_type is None:
-            self.uno.series(queue, task, priority).enqueued()
+            (series or self.uno.series(queue, task, priority)).enqueued()
         if self.messaging is not None:
             self.messaging.sent(queue, seconds, error_type)
 
     def started(self, queue: str, task: str, priority: str, worker: str,
-                wait_seconds: float | None) -> None:
+                wait_seconds: float | None, series: JobSeries | None = None) -> None:
         """An attempt started, ``wait_seconds`` after the job became due (None: unknown)."""
         if self.uno is not None:
-            self.uno.series(queue, task, priority, worker).started(wait_seconds)
+            (series or self.uno.series(queue, task, priority, worker)).started(wait_seconds)
         elif wait_seconds is not None:
             self.job_metrics.record_wait_time(queue, task, priority, wait_seconds)
         if self.messaging is not None:
             self.messaging.consumed(queue)
 
     def processed(self, queue: str, task: str, priority: str, worker: str,
-                  seconds: float | None, error: BaseException | None) -> None:
+                  seconds: float | None, error: BaseException | None,
+                  series: JobSeries | None = None) -> None:
         """An attempt ended (``seconds`` None: its run time is unknown)."""
         if self.uno is not None:
             if error is None:
-                self.uno.series(queue, task, priority, worker).completed(seconds)
+                (series or self.uno.series(queue, task, priority, worker)).completed(seconds)
             else:
                 self.uno.record_job_failed(queue, task, worker, type(error).__name__)
                 if seconds is not None:

@@ -53,9 +53,16 @@ LOGGER_NAME = "uno.jobs"  # the runtime's default logger; uno.jobs.* records pas
 LEVEL = logging.INFO
 
 
+_OTEL_HANDLER_TYPES: dict[type, bool] = {}  # handler class -> is the SDK's LoggingHandler
+
+
 def _is_otel_handler(handler: logging.Handler) -> bool:
     kind = type(handler)
-    return kind.__name__ == "LoggingHandler" and kind.__module__.startswith("opentelemetry")
+    known = _OTEL_HANDLER_TYPES.get(kind)
+    if known is None:
+        known = _OTEL_HANDLER_TYPES[kind] = (kind.__name__ == "LoggingHandler"
+                                             and kind.__module__.startswith("opentelemetry"))
+    return known
 
 
 class LogBridge(logging.Handler):
@@ -134,14 +141,21 @@ class LogBridge(logging.Handler):
             return None
         targets: list[logging.Handler] = []
         found = False
-        for handler in self._handlers(logger.parent):
-            if not self._is_ours(handler):
-                continue  # below the application's level: emit() would not hand it over
-            found = True
-            if handler.level <= LEVEL:
-                if type(handler) is not LoggingHandler or handler.filters or handler.formatter:
-                    return None
-                targets.append(handler)
+        ancestor, provider = logger.parent, self._provider
+        while ancestor is not None:  # the handlers propagation reaches (_handlers, inlined)
+            for handler in ancestor.handlers:  # (and _is_ours, inlined: once per job)
+                if (handler is self or not _is_otel_handler(handler)
+                        or getattr(handler, "_logger_provider", None) is not provider):
+                    continue  # below the application's level: emit() would not hand it over
+                found = True
+                if handler.level <= LEVEL:
+                    if (type(handler) is not LoggingHandler or handler.filters
+                            or handler.formatter):
+                        return None
+                    targets.append(handler)
+            if not ancestor.propagate:
+                break
+            ancestor = ancestor.parent
         return targets if found else [self._fallback]
 
     def remove(self) -> None:
@@ -193,10 +207,12 @@ class LogBridge(logging.Handler):
 
     def _application_level(self) -> int:
         own = self._logger.level
-        if own not in (logging.NOTSET, LEVEL):  # the application set it since
+        if own != logging.NOTSET and own != LEVEL:  # the application set it since
             return own
         parent = self._logger.parent
-        return parent.getEffectiveLevel() if parent is not None else logging.WARNING
+        if parent is None:
+            return logging.WARNING
+        return parent.level or parent.getEffectiveLevel()  # (the root's, mostly: set)
 
     def _is_ours(self, handler: logging.Handler) -> bool:
         return (handler is not self and _is_otel_handler(handler)

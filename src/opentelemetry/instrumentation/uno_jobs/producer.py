@@ -12,9 +12,9 @@ each scheduled run is a trace of its own.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from time import perf_counter
 from typing import Any
 
 from opentelemetry import context as otel_context
@@ -36,9 +36,12 @@ from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
 
 from uno.jobs.manager import JobManager
 from uno.jobs.monitoring import semconv as sc
+from uno.jobs.monitoring.job_series import JobSeries
 
 SCHEDULE_METADATA_KEY = "schedule"  # set by uno.jobs.scheduler on the jobs it creates
 ENQUEUE_REJECTED = "enqueue_rejected"  # error.type of an enqueue answered with a failed Result
+_NORMAL = default("priority")
+_CACHE_LIMIT = 1024
 
 
 @dataclass(slots=True)
@@ -50,7 +53,20 @@ class EnqueueCall:
     queue: str
     task: str
     priority: str
-    started: float = 0.0  # time.perf_counter() before the wrapped enqueue
+    started: float = 0.0  # time.perf_counter() before the wrapped enqueue (when timed)
+    series: JobSeries | None = None  # the uno metrics of (queue, task, priority)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """The span name, span attributes (shared: copied per span) and metric
+    series of one (queue, task, priority) of enqueue."""
+
+    name: str
+    attributes: dict[str, Any]
+    queue: str
+    priority: str
+    series: JobSeries | None
 
 
 class EnqueueRecorder:
@@ -60,37 +76,59 @@ class EnqueueRecorder:
         self.metrics = metrics
         self.config = config
         self._attributes = attributes
+        self._kinds: dict[tuple[str, str, Any], _Kind] = {}
+        self._timed = metrics.messaging is not None  # the operation duration is recorded
 
     def start(self, manager: JobManager, args: tuple[Any, ...], kwargs: dict[str, Any]
               ) -> EnqueueCall:
         call = EnqueueArguments.bind(args, kwargs)  # None: enqueue raises; the span records it
-        task = str(_arg(call, "task_name"))
-        queue = _arg(call, "queue_name")
+        named = call.named if call is not None else {}
+        task = str(named.get("task_name"))
+        queue = named.get("queue_name")
         if queue is None:
             definition = manager.get_task(task)
             queue = definition.queue if definition is not None else ""
-        priority = priority_name(_arg(call, "priority"))
-        metadata = _arg(call, "metadata")
-        scheduled = _is_mapping(metadata) and SCHEDULE_METADATA_KEY in metadata
+        kind = self._kind(str(queue), task, named.get("priority", _NORMAL))
+        metadata = named.get("metadata")
+        mapping = metadata is None or _is_mapping(metadata)
+        scheduled = metadata is not None and mapping and SCHEDULE_METADATA_KEY in metadata
         parent = Context() if scheduled else None  # each scheduled run: a trace of its own
-        attributes = self._attributes.producer(str(queue), task, priority)
+        attributes = dict(kind.attributes)  # a copy: a sampler may change what it is given
         if scheduled:
             attributes[sc.SPAN_SCHEDULE] = str(metadata[SCHEDULE_METADATA_KEY])
-        span = self.tracer.start_span(span_name(ENQUEUE_SPAN, task), context=parent,
-                                      kind=SpanKind.PRODUCER, attributes=attributes)
+        span = self.tracer.start_span(kind.name, context=parent, kind=SpanKind.PRODUCER,
+                                      attributes=attributes)
         try:
             if self.config.capture_args and span.is_recording():
                 capture(span, sc.SPAN_ARGS, "args", _arg(call, "args"), self.config)
                 capture(span, sc.SPAN_KWARGS, "kwargs", _arg(call, "kwargs"), self.config)
             current = trace.set_span_in_context(span, parent)
-            if call is not None and (metadata is None or _is_mapping(metadata)):
+            if call is not None and mapping:
                 args, kwargs = call.with_metadata(inject(metadata, current))  # else rejected
         except BaseException:
             span.end()  # the wrapper then runs enqueue without telemetry
             raise
         token = otel_context.attach(current)
-        return EnqueueCall(args, kwargs, span, token, str(queue), task, priority,
-                           time.perf_counter())
+        return EnqueueCall(args, kwargs, span, token, kind.queue, task, kind.priority,
+                           perf_counter() if self._timed else 0.0, kind.series)
+
+    def _kind(self, queue: str, task: str, priority: Any) -> _Kind:
+        """What every enqueue of (queue, task, priority) shares, built once."""
+        key = (queue, task, priority)
+        try:
+            kind = self._kinds.get(key)
+        except TypeError:  # an unhashable priority (enqueue rejects it)
+            return self._new_kind(queue, task, priority_name(priority))
+        if kind is None:
+            if len(self._kinds) >= _CACHE_LIMIT:  # unbounded task names (a misuse)
+                self._kinds.clear()
+            kind = self._kinds[key] = self._new_kind(queue, task, priority_name(priority))
+        return kind
+
+    def _new_kind(self, queue: str, task: str, priority: str) -> _Kind:
+        return _Kind(span_name(ENQUEUE_SPAN, task),
+                     self._attributes.shared_producer(queue, task, priority),
+                     queue, priority, self.metrics.series(queue, task, priority))
 
     def end(self, call: EnqueueCall, result: Any) -> None:
         span = call.span
@@ -118,7 +156,7 @@ class EnqueueRecorder:
     def _record(self, call: EnqueueCall, error_type: str | None) -> None:
         """The enqueue's metrics, while its span is current (exemplars point at it)."""
         self.metrics.enqueued(call.queue, call.task, call.priority,
-                              time.perf_counter() - call.started, error_type)
+                              perf_counter() - call.started, error_type, call.series)
 
 
 def _arg(call: EnqueueArguments | None, name: str) -> Any:

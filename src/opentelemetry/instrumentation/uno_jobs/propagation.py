@@ -28,7 +28,9 @@ class _MetadataGetter(Getter[Mapping[str, Any]]):
         if type(carrier) is not dict and not isinstance(carrier, Mapping):
             return None
         value = carrier.get(key)
-        if isinstance(value, str):
+        if value is None:
+            return None
+        if type(value) is str or isinstance(value, str):
             return [value]
         if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
             return list(value)
@@ -54,7 +56,7 @@ def inject(metadata: Mapping[str, Any] | None, context: Context) -> dict[str, An
 
 def extract(metadata: Any) -> Context:
     """The context carried by ``metadata``; an empty one if there is none or it is malformed."""
-    if not isinstance(metadata, Mapping) or not metadata:
+    if (type(metadata) is not dict and not isinstance(metadata, Mapping)) or not metadata:
         return Context()
     try:
         return propagate.extract(metadata, context=Context(), getter=_GETTER)

@@ -49,10 +49,28 @@ from opentelemetry.trace import Link, Span, SpanKind, Tracer
 from uno.jobs.job import Job, JobStatus, utcnow
 from uno.jobs.monitoring import semconv as sc
 from uno.jobs.monitoring.job_metrics import JobMetrics
+from uno.jobs.monitoring.job_series import JobSeries
 
 if TYPE_CHECKING:
     from uno.jobs.manager import JobManager
 
+
+
+_CACHE_LIMIT = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    """The span name, span attributes (shared: copied per span, with the job's
+    own) and metric series of the attempts of one (queue, task, priority, worker)."""
+
+    name: str
+    attributes: dict[str, Any]
+    queue: str
+    task: str
+    priority: str
+    worker: str
+    series: JobSeries | None
 
 
 @dataclass(slots=True)
@@ -65,6 +83,7 @@ class Finish:
     worker: str
     priority: str
     owner: bool  # called in the task that started the attempt (its token detaches here)
+    series: JobSeries | None = None  # the attempt's, when the worker is the same
 
 
 class JobRecorder:
@@ -73,6 +92,7 @@ class JobRecorder:
         self.metrics = metrics
         self.config = config
         self.in_flight = InFlight(self.stall_timeout)
+        self._kinds: dict[tuple[Any, ...], _Kind] = {}
         self._attributes = SpanAttributes(config.semconv_mode)
         self.job_event_metrics = JobEventMetrics(metrics, config)
         self.producer = EnqueueRecorder(tracer, self.job_event_metrics, config, self._attributes)
@@ -92,29 +112,48 @@ class JobRecorder:
         previous = previous_attempt_link(job.metadata)
         if previous is not None:
             links.append(previous)
-        queue, task, priority, worker = (job.queue_name, job.task_name,
-                                         priority_name(job.priority), str(worker))
-        attributes = self._attributes.consumer(queue, task, priority, worker)
-        attributes[sc.SPAN_MESSAGE_ID] = job.id
-        attributes[sc.SPAN_RETRY_COUNT] = job.retry_count
-        attributes[sc.SPAN_ATTEMPT] = job.retry_count + 1
-        span = self.tracer.start_span(span_name(PROCESS_SPAN, task), context=parent,
-                                      kind=SpanKind.CONSUMER, attributes=attributes,
-                                      links=links or None, start_time=start_time)
+        kind = self._consumer_kind(job.queue_name, job.task_name, job.priority, worker)
+        span = self.tracer.start_span(
+            kind.name, context=parent, kind=SpanKind.CONSUMER, links=links or None,
+            attributes={**kind.attributes, sc.SPAN_MESSAGE_ID: job.id,
+                        sc.SPAN_RETRY_COUNT: job.retry_count,
+                        sc.SPAN_ATTEMPT: job.retry_count + 1},
+            start_time=start_time)
         if self.config.capture_args and span.is_recording():
             self._capture(span, sc.SPAN_ARGS, "args", job.args)
             self._capture(span, sc.SPAN_KWARGS, "kwargs", job.kwargs)
-        attempt = Attempt(span, queue, task, worker, priority, time.perf_counter(),
-                          owner=current_task_ref(),
-                          manager=weakref.ref(manager) if manager is not None else None)
+        attempt = Attempt(span, kind.queue, kind.task, kind.worker, kind.priority,
+                          time.perf_counter(), owner=current_task_ref(),
+                          manager=weakref.ref(manager) if manager is not None else None,
+                          series=kind.series)
         self.in_flight.add(job.id, attempt)
         attempt.token = otel_context.attach(trace.set_span_in_context(span, parent))
         return attempt
 
+    def _consumer_kind(self, queue: str, task: str, priority: Any, worker: object) -> _Kind:
+        """What every attempt of (queue, task, priority) on ``worker`` shares, built once."""
+        key = (queue, task, priority, worker)
+        try:
+            kind = self._kinds.get(key)
+        except TypeError:  # unhashable values (not from the runtime): no cache
+            return self._new_kind(queue, task, priority, worker)
+        if kind is None:
+            if len(self._kinds) >= _CACHE_LIMIT:  # unbounded task or worker names (a misuse)
+                self._kinds.clear()
+            kind = self._kinds[key] = self._new_kind(queue, task, priority, worker)
+        return kind
+
+    def _new_kind(self, queue: str, task: str, priority: Any, worker: object) -> _Kind:
+        priority, worker = priority_name(priority), str(worker)
+        return _Kind(span_name(PROCESS_SPAN, task),
+                     self._attributes.shared_consumer(queue, task, priority, worker),
+                     queue, task, priority, worker,
+                     self.job_event_metrics.series(queue, task, priority, worker))
+
     def attempt_started(self, attempt: Attempt, job: Job) -> None:
         wait = (job.started_at - job.due_at).total_seconds() if job.started_at else None
         self.job_event_metrics.started(attempt.queue, attempt.task, attempt.priority,
-                                       attempt.worker, wait)
+                                       attempt.worker, wait, attempt.series)
 
     def start_raised(self, job: Job, attempt: Attempt, exc: BaseException) -> None:
         self.in_flight.pop(job.id, attempt)
@@ -132,8 +171,10 @@ class JobRecorder:
         if attempt is not None and not owner:
             token = otel_context.attach(trace.set_span_in_context(attempt.span))
         if attempt is not None:
-            return Finish(job.id, attempt, token, job.queue_name, job.task_name,
-                          str(job.worker_id or attempt.worker), attempt.priority, owner)
+            worker = str(job.worker_id or attempt.worker)
+            return Finish(job.id, attempt, token, job.queue_name, job.task_name, worker,
+                          attempt.priority, owner,
+                          attempt.series if worker == attempt.worker else None)
         return Finish(job.id, None, token, job.queue_name, job.task_name,
                       str(job.worker_id or ""), priority_name(job.priority), owner)
 
@@ -170,7 +211,8 @@ class JobRecorder:
     def completed(self, finish: Finish, job: Job, result: Any) -> None:
         try:  # metrics first, inside the span: exemplars point at it
             self.job_event_metrics.processed(finish.queue, finish.task, finish.priority,
-                                             finish.worker, self._run_time(finish, job), None)
+                                             finish.worker, self._run_time(finish, job), None,
+                                             finish.series)
         finally:
             self._close(finish, self._result_capture(result) if self.config.capture_args
                         else None)

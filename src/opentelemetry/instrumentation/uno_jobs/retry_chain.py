@@ -43,6 +43,8 @@ def remember_attempt(job: Job, span: Span | None) -> None:
 def previous_attempt_link(metadata: Any) -> Link | None:
     """The link to the attempt stored in ``metadata``; None if there is none or
     it does not parse."""
+    if type(metadata) is dict and METADATA_KEY not in metadata:
+        return None  # (a first attempt: the usual case)
     try:
         value = metadata.get(METADATA_KEY) if isinstance(metadata, dict) else None
         match = _TRACEPARENT.fullmatch(value) if isinstance(value, str) else None

@@ -65,11 +65,12 @@ def make_wrappers(recorder: JobRecorder, managers: RunningManagers,
         """enqueue / enqueue_many: the PRODUCER span is current while the wrapped
         call stores the job(s), and ends with its result; ``start(producer,
         manager, args, kwargs)`` and ``end(producer, call, result)``."""
+        logs_kind = f"{kind} (logs)"
 
         async def wrapper(wrapped, instance, args, kwargs):
             if not is_instrumentation_enabled():
                 return await wrapped(*args, **kwargs)
-            guarded(f"{kind} (logs)", cover_logger, instance.logger)
+            guarded(logs_kind, cover_logger, instance.logger)
             try:
                 call = start(recorder.producer, instance, args, kwargs)
             except Exception as exc:

@@ -13,6 +13,7 @@ points carry exemplars of the span current when recorded).
 from __future__ import annotations
 
 import weakref
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -20,7 +21,14 @@ from opentelemetry import metrics
 from opentelemetry.metrics import CallbackOptions, MeterProvider, Observation
 
 from uno.core.monitoring.counter_table import CounterTotals, shared_counter
-from uno.core.monitoring.local_view import Attributes, GaugeReader, LocalView, MetricView, freeze
+from uno.core.monitoring.local_view import (
+    Attributes,
+    GaugeReader,
+    HistogramPoint,
+    LocalView,
+    MetricView,
+    freeze,
+)
 from uno.core.monitoring.spec import DEFAULT_NAMESPACE, InstrumentKind, MetricSpec
 
 SCOPE_NAME = "uno.jobs.monitoring"
@@ -56,11 +64,36 @@ class Histogram:
     def __init__(self, otel: Any, view: MetricView, local: LocalView) -> None:
         self._otel, self._view, self._local = otel, view, local
 
+    def bind(self, attributes: dict[str, str]) -> BoundHistogram:
+        return BoundHistogram(self, attributes)
+
     def record(self, value: float, attributes: dict[str, str], key: Attributes | None = None
                ) -> None:
         """``key``: ``freeze(attributes)``, when the caller keeps it."""
         self._otel.record(value, attributes)
         self._local.record(self._view, value, freeze(attributes) if key is None else key)
+
+
+class BoundHistogram:
+    """One series of a ``Histogram``: ``record(value)`` is ``histogram.record(value,
+    attributes)`` without the per-call lookups (for the plugin's cached series)."""
+
+    __slots__ = ("_otel", "_attributes", "_key", "_view", "_local", "_point")
+
+    def __init__(self, histogram: Histogram, attributes: dict[str, str]) -> None:
+        self._otel, self._view, self._local = histogram._otel, histogram._view, histogram._local
+        self._attributes, self._key = attributes, freeze(attributes)
+        self._point: HistogramPoint | None = None  # made at the first record
+
+    def record(self, value: float) -> None:
+        self._otel.record(value, self._attributes)
+        point = self._point
+        if point is None:
+            point = self._point = self._local.point_of(self._view, self._key)
+        with self._local.lock:  # HistogramPoint.record, inlined (once or twice per job)
+            point.bucket_counts[bisect_left(point.bounds, value)] += 1
+            point.count += 1
+            point.total += value
 
 
 class MetricsManager:
@@ -152,4 +185,4 @@ class MetricsManager:
         return instrument
 
 
-__all__ = ["Counter", "Histogram", "InstrumentKind", "MetricsManager"]
+__all__ = ["BoundHistogram", "Counter", "Histogram", "InstrumentKind", "MetricsManager"]

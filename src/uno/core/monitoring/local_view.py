@@ -55,7 +55,7 @@ def freeze(attributes: dict[str, str]) -> Attributes:
 class LocalView:
     def __init__(self) -> None:
         self._metrics: dict[str, MetricView] = {}
-        self._lock = threading.Lock()
+        self.lock = threading.Lock()
 
     def register(self, spec: MetricSpec, full_name: str, gauge_reader: GaugeReader | None = None,
                  totals: CounterTotals | None = None) -> MetricView:
@@ -68,17 +68,27 @@ class LocalView:
         return view
 
     def record(self, view: MetricView, value: float, key: Attributes) -> None:
-        with self._lock:
-            point = view.points.get(key)
-            if point is None:
-                bounds = view.spec.buckets or ()
-                point = view.points[key] = HistogramPoint(bounds, [0] * (len(bounds) + 1))
-            point.record(value)  # type: ignore[union-attr]
+        with self.lock:
+            self._point(view, key).record(value)
+
+    def point_of(self, view: MetricView, key: Attributes) -> HistogramPoint:
+        """The histogram point of ``key`` (made, empty, if there is none yet), for
+        a caller recording one series often (updating it under ``lock``)."""
+        with self.lock:
+            return self._point(view, key)
+
+    @staticmethod
+    def _point(view: MetricView, key: Attributes) -> HistogramPoint:
+        point = view.points.get(key)
+        if point is None:
+            bounds = view.spec.buckets or ()
+            point = view.points[key] = HistogramPoint(bounds, [0] * (len(bounds) + 1))
+        return point  # type: ignore[return-value]
 
     def snapshot(self) -> list[MetricView]:
         """A consistent copy: counters and histograms as recorded, observables read now."""
         result = []
-        with self._lock:
+        with self.lock:
             views = list(self._metrics.values())
             copies = {v.full_name: dict(v.points) for v in views}
         for view in views:

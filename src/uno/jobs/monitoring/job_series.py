@@ -33,32 +33,31 @@ class SeriesInstruments:
 
 
 class JobSeries:
-    __slots__ = ("_enqueued", "_started", "_completed", "_wait", "_execution", "_by_priority",
-                 "_by_priority_key", "_by_worker_key", "_by_task", "_by_task_key")
+    __slots__ = ("_enqueued", "_started", "_completed", "_wait", "_execution",
+                 "_by_priority_key", "_by_worker_key")
 
     def __init__(self, instruments: SeriesInstruments, queue: str, task: str, priority: str,
                  worker: str) -> None:
-        self._enqueued = instruments.enqueued
-        self._started = instruments.started
-        self._completed = instruments.completed
-        self._wait = instruments.wait_time
-        self._execution = instruments.execution_time
-        self._by_priority = {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task, sc.ATTR_PRIORITY: priority}
-        self._by_priority_key = freeze(self._by_priority)
+        self._enqueued = instruments.enqueued.totals
+        self._started = instruments.started.totals
+        self._completed = instruments.completed.totals
+        by_priority = {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task, sc.ATTR_PRIORITY: priority}
+        self._wait = instruments.wait_time.bind(by_priority)
+        self._execution = instruments.execution_time.bind({sc.ATTR_QUEUE: queue,
+                                                           sc.ATTR_TASK: task})
+        self._by_priority_key = freeze(by_priority)
         self._by_worker_key = freeze({sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task,
                                       sc.ATTR_WORKER: worker})
-        self._by_task = {sc.ATTR_QUEUE: queue, sc.ATTR_TASK: task}
-        self._by_task_key = freeze(self._by_task)
 
     def enqueued(self) -> None:
-        self._enqueued.add_key(self._by_priority_key)
+        self._enqueued.add(self._by_priority_key)
 
     def started(self, wait_seconds: float | None) -> None:
-        self._started.add_key(self._by_worker_key)
+        self._started.add(self._by_worker_key)
         if wait_seconds is not None:
-            self._wait.record(max(0.0, wait_seconds), self._by_priority, self._by_priority_key)
+            self._wait.record(max(0.0, wait_seconds))
 
     def completed(self, run_seconds: float | None) -> None:
-        self._completed.add_key(self._by_worker_key)
+        self._completed.add(self._by_worker_key)
         if run_seconds is not None:
-            self._execution.record(run_seconds, self._by_task, self._by_task_key)
+            self._execution.record(run_seconds)

@@ -113,7 +113,10 @@ class JobStorage(abc.ABC):
     ) -> Job | None:
         """Atomically take the next due job from ``queues`` (not paused): the
         lowest priority value first, then the earliest ``due_at``, then the
-        earliest enqueued. It is returned as RESERVED with ``worker_id`` set.
+        earliest enqueued. The claim starts the job's attempt: it is stored and
+        returned as RUNNING with ``worker_id`` set and ``started_at`` and
+        ``updated_at`` (the first heartbeat) at ``now``, so the stall sweep covers
+        it from then on and ``JobManager.start_job`` has nothing left to write.
         Across processes sharing a store, a job is claimed once.
         A store overrides this or ``claim_batch``: each defaults to the other."""
         claimed = await self.claim_batch(queues, worker_id, now, 1)

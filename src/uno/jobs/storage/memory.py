@@ -78,7 +78,8 @@ class InMemoryJobStorage(JobStorage):
             return None
         heapq.heappop(self._heaps[best[1]].ready)
         job = _clone(self._jobs[best[0][3]])
-        job.status, job.worker_id, job.updated_at = JobStatus.RESERVED, worker_id, now
+        job.status, job.worker_id, job.updated_at = JobStatus.RUNNING, worker_id, now
+        job.started_at = now
         self._store(job)
         return _clone(job)
 

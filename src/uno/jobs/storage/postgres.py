@@ -56,7 +56,7 @@ def _count(status: str) -> int:
 
 
 def _decode(row: Any) -> Job:
-    job_id, status, worker_id, updated_at, data = row
+    job_id, status, worker_id, updated_at, started_at, data = row
     try:
         job = Job.from_dict(json.loads(data))
         job.status = _STATUSES[status]
@@ -64,6 +64,8 @@ def _decode(row: Any) -> Job:
         msg = f"stored job {job_id!r} could not be decoded: {type(exc).__name__}: {exc}"
         raise JobDecodeError(msg) from exc
     job.worker_id, job.updated_at = worker_id, updated_at
+    if started_at is not None:  # claimed since the row was last written
+        job.started_at = started_at
     return job
 
 
@@ -298,7 +300,7 @@ class PostgresJobStorage(JobStorage):
         jobs = []
         for row in rows:
             try:
-                jobs.append(_decode(row[:5]))
+                jobs.append(_decode(row[:6]))
             except JobDecodeError as exc:  # fail the row so it is never claimed again
                 logger.warning("failing undecodable job: %s", exc)
                 await self._call("execute", self._sql.fail_undecodable, row["id"],

@@ -10,7 +10,10 @@ processes that start together wait for the first one instead of racing it.
 
 A job row keeps what queries need as columns (``status``, ``worker_id`` and
 ``updated_at`` are authoritative there: claims and heartbeats touch only
-columns) and the rest as ``data``, ``json.dumps(job.to_dict())``. Triggers
+columns) and the rest as ``data``, ``json.dumps(job.to_dict())``. The column
+``started_at`` is set by a claim (which starts the attempt) and cleared by every
+later write of the row, which stores the job's ``started_at`` in ``data``: a
+reader takes the column when it is set, else ``data``. Triggers
 notify ``channel(schema)`` whenever a job becomes or stays waiting, with the
 queue name as payload (an insert statement: once per queue it added waiting
 jobs to): idle workers in other processes wake at once. Queues
@@ -84,6 +87,9 @@ END $$;
 CREATE TRIGGER jobs_notify_added AFTER INSERT ON {s}.jobs
     REFERENCING NEW TABLE AS added FOR EACH STATEMENT
     EXECUTE FUNCTION {s}.notify_added();
+"""),
+    (3, """
+ALTER TABLE {s}.jobs ADD COLUMN started_at timestamptz;  -- set by a claim, cleared by writes
 """),
 )
 

@@ -22,7 +22,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 UNIQUE_VIOLATION = asyncpg.UniqueViolationError
 _COLUMNS = "id, queue_name, status, priority, due_at, updated_at, worker_id, data"
-_READ = "id, status, worker_id, updated_at, data"  # what _decode takes
+_READ = "id, status, worker_id, updated_at, started_at, data"  # what _decode takes
 _WAITING = "status IN ('pending', 'retrying')"  # literal: the partial indexes apply
 
 
@@ -31,8 +31,11 @@ class Statements:
         s = schema
         remember_queue = f"INSERT INTO {s}.queues SELECT DISTINCT queue_name FROM changed" \
                          " ON CONFLICT DO NOTHING"
-        serving = (f"ARRAY(SELECT unnest($1::text[]) EXCEPT"
-                   f" SELECT queue_name FROM {s}.paused_queues)")  # asked for, not paused
+        # the queues asked for, not paused: each is read on its own through the
+        # partial indexes (in claim order, or its earliest due time), so a claim
+        # reads the few rows it takes, never the whole backlog
+        serving = (f"(SELECT unnest($1::text[]) EXCEPT SELECT queue_name FROM {s}.paused_queues)"
+                   " AS q(queue_name)")
         self.add = (f"WITH changed AS (INSERT INTO {s}.jobs ({_COLUMNS})"
                     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING queue_name) "
                     + remember_queue)
@@ -50,25 +53,26 @@ class Statements:
             f" ORDER BY n) INSERT INTO {s}.queues VALUES ($3) ON CONFLICT DO NOTHING")
         self.get = f"SELECT {_READ} FROM {s}.jobs WHERE id = $1"
         set_all = ("SET queue_name = $2, status = $3, priority = $4, due_at = $5,"
-                   " updated_at = $6, worker_id = $7, data = $8, error = NULL")
+                   " updated_at = $6, worker_id = $7, data = $8, error = NULL, started_at = NULL")
         self.update = (
             f"UPDATE {s}.jobs AS j SET queue_name = u.queue_name, status = u.status,"
             " priority = u.priority, due_at = u.due_at, updated_at = u.updated_at,"
-            " worker_id = u.worker_id, data = u.data, error = NULL FROM unnest("
+            " worker_id = u.worker_id, data = u.data, error = NULL, started_at = NULL FROM unnest("
             "$1::text[], $2::text[], $3::text[], $4::int[], $5::timestamptz[],"
             f" $6::timestamptz[], $7::text[], $8::text[]) AS u({_COLUMNS})"
             " WHERE j.id = u.id RETURNING j.id")
         self.transition = f"UPDATE {s}.jobs {set_all} WHERE id = $1 AND status = ANY($9::text[])"
         self.claim = (
-            f"WITH next AS (SELECT id FROM {s}.jobs WHERE {_WAITING}"
-            f" AND queue_name = ANY({serving}) AND due_at <= $2"
-            " ORDER BY priority, due_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)"
-            f" UPDATE {s}.jobs AS j SET status = 'reserved', worker_id = $4, updated_at = $2"
-            " FROM next WHERE j.id = next.id"
-            " RETURNING j.id, j.status, j.worker_id, j.updated_at, j.data,"
+            f"WITH next AS (SELECT c.id FROM {serving} CROSS JOIN LATERAL (SELECT id, priority,"
+            f" due_at, seq FROM {s}.jobs WHERE {_WAITING} AND queue_name = q.queue_name"
+            " AND due_at <= $2 ORDER BY priority, due_at, seq LIMIT $3 FOR UPDATE SKIP LOCKED)"
+            " AS c ORDER BY c.priority, c.due_at, c.seq LIMIT $3)"
+            f" UPDATE {s}.jobs AS j SET status = 'running', worker_id = $4, updated_at = $2,"
+            " started_at = $2 FROM next WHERE j.id = next.id"
+            " RETURNING j.id, j.status, j.worker_id, j.updated_at, j.started_at, j.data,"
             " j.priority, j.due_at, j.seq")
         self.fail_undecodable = (f"UPDATE {s}.jobs SET status = 'failed', error = $2,"
-                                 " updated_at = $3 WHERE id = $1")
+                                 " updated_at = $3, started_at = NULL WHERE id = $1")
         self.list_jobs = (f"SELECT {_READ} FROM {s}.jobs WHERE status = ANY($1::text[])"
                           " AND ($2::text IS NULL OR queue_name = $2)"
                           " ORDER BY seq LIMIT $3 OFFSET $4")
@@ -88,10 +92,13 @@ class Statements:
                         " AND updated_at < $1 ORDER BY seq")
         self.heartbeat = (f"UPDATE {s}.jobs SET updated_at = $2 WHERE status = 'running'"
                           " AND id = ANY($1::text[])")
-        self.oldest_waiting = (f"SELECT queue_name, min(due_at) FROM {s}.jobs WHERE {_WAITING}"
-                               " AND due_at <= $1 GROUP BY queue_name")
-        self.next_due = (f"SELECT min(due_at) FROM {s}.jobs WHERE {_WAITING}"
-                         f" AND queue_name = ANY({serving})")
+        self.oldest_waiting = (
+            f"SELECT q.queue_name, c.due_at FROM {s}.queues AS q CROSS JOIN LATERAL (SELECT"
+            f" min(due_at) FROM {s}.jobs WHERE {_WAITING} AND queue_name = q.queue_name"
+            " AND due_at <= $1) AS c(due_at) WHERE c.due_at IS NOT NULL")
+        self.next_due = (f"SELECT min(c.due_at) FROM {serving} CROSS JOIN LATERAL (SELECT"
+                         f" min(due_at) FROM {s}.jobs WHERE {_WAITING}"
+                         " AND queue_name = q.queue_name) AS c(due_at)")
         self.lease = (
             f"INSERT INTO {s}.leases AS l (name, holder, expires_at) VALUES ($1, $2, $3)"
             " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"

@@ -32,10 +32,11 @@ from uno.jobs.storage.redis_listing import ranked_ids
 from uno.jobs.storage.redis_wake import WakeListener
 
 _BATCH = 500  # jobs per delete script call: Redis serves others between batches
-_FIELDS = ("data", "status", "worker", "updated", "seq")
+_FIELDS = ("data", "status", "worker", "updated", "seq", "started")
 
 
-def _patch(status: str, worker: str | None, updated: str | None) -> str:
+def _patch(status: str, worker: str | None, updated: str | None,
+           started: str | None = None) -> str:
     """The live fields a script keeps outside the job's JSON, as a JSON object
     (an added job's hash has no ``worker`` and ``updated`` yet: its JSON has them)."""
     patch = f'{{"status": {json.dumps(status)}'
@@ -43,7 +44,14 @@ def _patch(status: str, worker: str | None, updated: str | None) -> str:
         patch += f', "worker_id": {worker}'
     if updated is not None:
         patch += f', "updated_at": "{updated}"'
+    if started:
+        patch += f', "started_at": "{started}"'
     return patch + "}"
+
+
+def _stored_patch(row: Sequence[Any]) -> str:
+    """``_patch`` of a job hash read as ``_FIELDS``."""
+    return _patch(row[1], row[2], row[3], row[5])
 
 
 def _job_args(job: Job, data: str) -> tuple[str, str]:
@@ -88,7 +96,7 @@ class RedisJobStorage(JobStorage):
 
     async def _jobs(self, job_ids: Iterable[str]) -> list[Job]:
         """The stored jobs that decode (the others are logged and skipped)."""
-        return decode_jobs((job_id, row[0], _patch(*row[1:4]))
+        return decode_jobs((job_id, row[0], _stored_patch(row))
                            for job_id, row in await self._read(job_ids))
 
     async def open(self) -> None:
@@ -144,7 +152,7 @@ class RedisJobStorage(JobStorage):
                           limit: int) -> list[Job]:
         queues = list(dict.fromkeys(queues))
         claimed: list[Job] = []
-        patch = _patch("reserved", json.dumps(worker_id), now.isoformat())
+        patch = _patch("running", json.dumps(worker_id), now.isoformat(), now.isoformat())
         while queues and len(claimed) < limit:
             wanted = limit - len(claimed)
             out = await self._script("claim", uuid.uuid4().hex, json.dumps(worker_id), to_us(now),
@@ -198,7 +206,7 @@ class RedisJobStorage(JobStorage):
         if not rows:
             return None
         row = rows[0][1]
-        return decode_job(job_id, row[0], _patch(*row[1:4]))[0]
+        return decode_job(job_id, row[0], _stored_patch(row))[0]
 
     async def _status_keys(self, statuses: Iterable[JobStatus] | None,
                            queue_name: str | None) -> list[str]:
@@ -243,7 +251,7 @@ class RedisJobStorage(JobStorage):
             f"{self.prefix}:running", "-inf", f"({to_us(heartbeat_before)}"))
         rows = sorted(await self._read(ids), key=lambda pair: pair[1][4])  # insertion order
         running = [(job_id, row) for job_id, row in rows if row[1] == JobStatus.RUNNING.value]
-        return decode_jobs((job_id, row[0], _patch(*row[1:4])) for job_id, row in running)
+        return decode_jobs((job_id, row[0], _stored_patch(row)) for job_id, row in running)
 
     async def oldest_waiting_due_at(self, now: datetime) -> dict[str, datetime]:
         out = await self._script("heads", "oldest", to_us(now))

@@ -5,8 +5,9 @@ it (one standalone Redis or a primary with replicas; not Redis Cluster). Keys,
 for prefix ``P``:
 
 - ``P:job:ID`` hash: ``data`` (the job's JSON), ``status``, ``worker`` (JSON),
-  ``updated`` (ISO time) -- the last three override ``data`` when read; an add
-  stores neither ``worker`` nor ``updated`` (``data`` has them) --, ``q``
+  ``updated`` (ISO time), ``started`` (ISO time, set by a claim until the next
+  write) -- these override ``data`` when read; an add stores neither ``worker``
+  nor ``updated`` (``data`` has them) --, ``q``
   (queue), ``p`` (priority), ``seq`` (16-digit insertion order), ``upd``
   (updated_at, epoch microseconds; written from the first change on), ``tok``
   (the token of the add that stored it)
@@ -118,6 +119,7 @@ if mode == 'cas' and not string.find(',' .. ARGV[5] .. ',', ',' .. old[2] .. ','
   return 'stale'
 end
 unindex(id, old[1], old[2], old[3], old[4])
+redis.call('HDEL', jkey(id), 'started')  -- the claim's start time: now in data
 redis.call('HSET', jkey(id), 'q', q, 'status', st, 'p', p, 'seq', old[4], 'upd', upd,
   'worker', worker, 'updated', updated, 'data', ARGV[7])
 index(id, q, st, p, old[4], due, upd)
@@ -128,7 +130,7 @@ return 'ok'
 """
 
 # ARGV: P, origin, token, worker (JSON), now (micros), now (ISO), limit, queues...
-# Returns id, data, id, data, ... of the claimed jobs (RESERVED by ``worker``).
+# Returns id, data, id, data, ... of the claimed jobs (RUNNING by ``worker``, started now).
 CLAIM = PRELUDE + r"""
 local token, worker, now, now_iso = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local out = {}
@@ -173,9 +175,9 @@ for _ = 1, tonumber(ARGV[7]) do
     redis.call('ZREM', P .. ':w:' .. best[4] .. ':' .. best[5], best[3])
   else
     unindex(id, best[4], status, best[5], seq)
-    redis.call('HSET', key, 'status', 'reserved', 'worker', worker, 'updated', now_iso,
-      'upd', now)
-    index(id, best[4], 'reserved', best[5], seq, best[2], now)
+    redis.call('HSET', key, 'status', 'running', 'worker', worker, 'updated', now_iso,
+      'started', now_iso, 'upd', now)
+    index(id, best[4], 'running', best[5], seq, best[2], now)
     table.insert(ids, id)
     table.insert(out, id)
     table.insert(out, redis.call('HGET', key, 'data'))

@@ -270,10 +270,12 @@ class SQLiteJobStorage(JobStorage):
                     conn.execute("UPDATE jobs SET status = 'failed', updated_at = ?, error = ?"
                                  " WHERE id = ?", (_ts(now), f"JobDecodeError: {exc}", job_id))
                     continue
-                job.status, job.worker_id, job.updated_at = JobStatus.RESERVED, worker_id, now
-                raw.update(status="reserved", worker_id=worker_id, updated_at=now.isoformat())
+                job.status, job.worker_id = JobStatus.RUNNING, worker_id
+                job.started_at = job.updated_at = now
+                raw.update(status="running", worker_id=worker_id, started_at=now.isoformat(),
+                           updated_at=now.isoformat())
                 data = json.dumps(raw)
-                conn.execute("UPDATE jobs SET status = 'reserved', updated_at = ?, data = ?"
+                conn.execute("UPDATE jobs SET status = 'running', updated_at = ?, data = ?"
                              " WHERE id = ?", (_ts(now), data, job_id))
                 claimed.append((job, (status, updated_at, old_data, job_id, data)))  # job, undo
             return claimed

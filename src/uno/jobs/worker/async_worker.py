@@ -8,9 +8,10 @@ The claim loop reads top to bottom: take the free slots, claim that many due
 jobs in one storage call, run each in its own task; with nothing due, sleep
 until a wake-up, the next scheduled job's due time or ``poll_interval``.
 While jobs run, a heartbeat keeps their ``updated_at`` fresh so the manager
-can tell a slow job from a dead worker. ``stop()`` stops claiming, lets
-in-flight jobs finish within ``shutdown_timeout``, then cancels the rest (they
-end as failed attempts, retried while they have retries).
+can tell a slow job from a dead worker. ``stop()`` stops claiming (the jobs a
+claim in flight took still run), lets in-flight jobs finish within
+``shutdown_timeout``, then cancels the rest (they end as failed attempts,
+retried while they have retries).
 
 ``last_heartbeat`` is the worker's own pulse, set whenever the store answers a
 claim attempt or a heartbeat of running jobs: its age grows when the worker can
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from uno.jobs.manager import JobManager
 
 _names = itertools.count(1)
+LATE_CLAIM_WAIT = 5.0  # seconds stop() waits for a claim in flight to answer
 _GATHER_SECONDS = 0.002  # at most this late, a claim under load waits for more free slots
 
 
@@ -136,8 +138,13 @@ class AsyncWorker:
         assert manager is not None
         while True:
             free = await self._take_free_slots()
+            claim = asyncio.ensure_future(
+                manager.storage.claim_batch(self.queues, self.name, utcnow(), free))
             try:
-                jobs = await manager.storage.claim_batch(self.queues, self.name, utcnow(), free)
+                jobs = await asyncio.shield(claim)
+            except asyncio.CancelledError:
+                await self._run_late_claim(claim, free)
+                raise
             except Exception:
                 self._give_back(free)
                 manager.logger.exception("worker %s could not claim a job", self.name)
@@ -148,10 +155,26 @@ class AsyncWorker:
             if not jobs:
                 await manager.wait_for_work(await self._idle_timeout())
                 continue
-            self.last_activity = utcnow()
-            for job in jobs:
-                self._active[job.id] = asyncio.create_task(self._run(job.id, job),
-                                                           name=f"job-{job.id}")
+            self._launch(jobs)
+
+    async def _run_late_claim(self, claim: asyncio.Future[list[Any]], free: int) -> None:
+        """``stop()`` came during a claim: the jobs it took are RUNNING here, so
+        they run (``stop()`` waits for them) rather than wait for the stall sweep."""
+        done, _ = await asyncio.wait({claim}, timeout=min(self.shutdown_timeout, LATE_CLAIM_WAIT))
+        if not done or claim.cancelled() or claim.exception() is not None:
+            claim.cancel()
+            self._give_back(free)
+            return
+        jobs = claim.result()
+        self._give_back(free - len(jobs))
+        self._launch(jobs)
+
+    def _launch(self, jobs: list[Any]) -> None:
+        """Run each claimed job in its own task (each holds one of the taken slots)."""
+        self.last_activity = utcnow()
+        for job in jobs:
+            self._active[job.id] = asyncio.create_task(self._run(job.id, job),
+                                                       name=f"job-{job.id}")
 
     async def _take_free_slots(self) -> int:
         """Wait for one free slot, then take every other free one (claimed in one go).
