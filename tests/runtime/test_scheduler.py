@@ -68,16 +68,23 @@ class SchedulerTests(RuntimeCase):
         self.assertEqual(added.value, "ticker")
         async with m:
             await asyncio.sleep(1.1)
-        jobs = (await m.get_completed_jobs()).value
-        self.assertTrue(3 <= len(jobs) <= 7, f"{len(jobs)} runs in 1.1 s at 0.2 s intervals")
+        completed = (await m.get_completed_jobs()).value
+        # stop() ends the scheduler, then the workers: a run enqueued at the very
+        # end may still wait, so the schedule's count is of every job it stored
+        jobs = completed + (await m.get_pending_jobs()).value
+        self.assertTrue(3 <= len(completed) <= len(jobs) <= 7,
+                        f"{len(completed)} of {len(jobs)} runs done in 1.1 s at 0.2 s intervals")
+        self.assertLessEqual(len(jobs) - len(completed), 1, "only the last run may wait")
         self.assertEqual(m.scheduler.schedules["ticker"].run_count, len(jobs))
         dues = []
-        for job in jobs:
+        for job in sorted(jobs, key=lambda job: job.created_at):
             prefix, _, due = job.id.rpartition(":ticker:")
             self.assertEqual(prefix, "schedule", job.id)
             dues.append(datetime.fromisoformat(due))
             self.assertGreaterEqual(job.created_at, dues[-1], "enqueued before it was due")
-            self.assertEqual((job.result, job.metadata), ("hi", {"schedule": "ticker"}))
+            self.assertEqual(job.metadata, {"schedule": "ticker"})
+            if job.status is JobStatus.COMPLETED:
+                self.assertEqual(job.result, "hi")
         steps = [(b - a) / timedelta(seconds=0.2) for a, b in zip(dues, dues[1:], strict=False)]
         self.assertTrue(all(step >= 1 and step == int(step) for step in steps), steps)
 
