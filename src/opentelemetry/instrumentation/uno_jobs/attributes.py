@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
-from opentelemetry.instrumentation.uno_jobs.utils import capture_value
+from opentelemetry.instrumentation.uno_jobs.utils import built_once, capture_value
 from opentelemetry.trace import Span, StatusCode
 
 from uno.jobs.monitoring import semconv as sc
@@ -27,7 +27,6 @@ ENQUEUE_SPAN = "enqueue"
 PROCESS_SPAN = "process"
 # values of messaging.operation.type / .name and of the legacy messaging.operation
 _SEND, _PROCESS, _PUBLISH = "send", "process", "publish"
-_CACHE_LIMIT = 1024
 
 
 class SpanAttributes:
@@ -45,22 +44,19 @@ class SpanAttributes:
 
     def shared_producer(self, queue: str, task: str, priority: str) -> dict[str, Any]:
         """The cached dict itself (never to change: copy it to add keys)."""
-        key = (queue, task, priority)
-        base = self._producer.get(key)
-        if base is None:
-            base = self._base(queue, task, priority, _SEND, ENQUEUE_SPAN, _PUBLISH)
-            _remember(self._producer, key, base)
-        return base
+        return built_once(self._producer, (queue, task, priority), self._new_producer)
 
     def shared_consumer(self, queue: str, task: str, priority: str, worker: str
                         ) -> dict[str, Any]:
         """``shared_producer`` for the consumer side."""
-        key = (queue, task, priority, worker)
-        base = self._consumer.get(key)
-        if base is None:
-            base = self._base(queue, task, priority, _PROCESS, PROCESS_SPAN, _PROCESS)
-            base[sc.SPAN_WORKER] = worker
-            _remember(self._consumer, key, base)
+        return built_once(self._consumer, (queue, task, priority, worker), self._new_consumer)
+
+    def _new_producer(self, queue: str, task: str, priority: str) -> dict[str, Any]:
+        return self._base(queue, task, priority, _SEND, ENQUEUE_SPAN, _PUBLISH)
+
+    def _new_consumer(self, queue: str, task: str, priority: str, worker: str) -> dict[str, Any]:
+        base = self._base(queue, task, priority, _PROCESS, PROCESS_SPAN, _PROCESS)
+        base[sc.SPAN_WORKER] = worker
         return base
 
     def _base(self, queue: str, task: str, priority: str, operation_type: str,
@@ -75,12 +71,6 @@ class SpanAttributes:
         attributes[sc.SPAN_TASK] = task
         attributes[sc.SPAN_PRIORITY] = priority
         return attributes
-
-
-def _remember(cache: dict[Any, dict[str, Any]], key: Any, value: dict[str, Any]) -> None:
-    if len(cache) >= _CACHE_LIMIT:  # unbounded task names (a misuse): start over
-        cache.clear()
-    cache[key] = value
 
 
 def span_name(operation: str, task: str) -> str:

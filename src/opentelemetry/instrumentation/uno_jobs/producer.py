@@ -31,7 +31,7 @@ from opentelemetry.instrumentation.uno_jobs.config import UnoJobsConfig
 from opentelemetry.instrumentation.uno_jobs.enqueue_call import EnqueueArguments, default
 from opentelemetry.instrumentation.uno_jobs.job_event_metrics import JobEventMetrics
 from opentelemetry.instrumentation.uno_jobs.propagation import inject
-from opentelemetry.instrumentation.uno_jobs.utils import priority_name
+from opentelemetry.instrumentation.uno_jobs.utils import built_once, priority_name
 from opentelemetry.trace import Span, SpanKind, StatusCode, Tracer
 
 from uno.jobs.manager import JobManager
@@ -41,7 +41,6 @@ from uno.jobs.monitoring.job_series import JobSeries
 SCHEDULE_METADATA_KEY = "schedule"  # set by uno.jobs.scheduler on the jobs it creates
 ENQUEUE_REJECTED = "enqueue_rejected"  # error.type of an enqueue answered with a failed Result
 _NORMAL = default("priority")
-_CACHE_LIMIT = 1024
 
 
 @dataclass(slots=True)
@@ -88,7 +87,8 @@ class EnqueueRecorder:
         if queue is None:
             definition = manager.get_task(task)
             queue = definition.queue if definition is not None else ""
-        kind = self._kind(str(queue), task, named.get("priority", _NORMAL))
+        kind = built_once(self._kinds, (str(queue), task, named.get("priority", _NORMAL)),
+                          self._new_kind)
         metadata = named.get("metadata")
         mapping = metadata is None or _is_mapping(metadata)
         scheduled = metadata is not None and mapping and SCHEDULE_METADATA_KEY in metadata
@@ -112,20 +112,9 @@ class EnqueueRecorder:
         return EnqueueCall(args, kwargs, span, token, kind.queue, task, kind.priority,
                            perf_counter() if self._timed else 0.0, kind.series)
 
-    def _kind(self, queue: str, task: str, priority: Any) -> _Kind:
-        """What every enqueue of (queue, task, priority) shares, built once."""
-        key = (queue, task, priority)
-        try:
-            kind = self._kinds.get(key)
-        except TypeError:  # an unhashable priority (enqueue rejects it)
-            return self._new_kind(queue, task, priority_name(priority))
-        if kind is None:
-            if len(self._kinds) >= _CACHE_LIMIT:  # unbounded task names (a misuse)
-                self._kinds.clear()
-            kind = self._kinds[key] = self._new_kind(queue, task, priority_name(priority))
-        return kind
-
-    def _new_kind(self, queue: str, task: str, priority: str) -> _Kind:
+    def _new_kind(self, queue: str, task: str, priority: Any) -> _Kind:
+        """What every enqueue of (queue, task, priority) shares."""
+        priority = priority_name(priority)
         return _Kind(span_name(ENQUEUE_SPAN, task),
                      self._attributes.shared_producer(queue, task, priority),
                      queue, priority, self.metrics.series(queue, task, priority))

@@ -43,7 +43,7 @@ from opentelemetry.instrumentation.uno_jobs.retry_chain import (
     remember_attempt,
     retries_exhausted,
 )
-from opentelemetry.instrumentation.uno_jobs.utils import priority_name
+from opentelemetry.instrumentation.uno_jobs.utils import built_once, priority_name
 from opentelemetry.trace import Link, Span, SpanKind, Tracer
 
 from uno.jobs.job import Job, JobStatus, utcnow
@@ -53,10 +53,6 @@ from uno.jobs.monitoring.job_series import JobSeries
 
 if TYPE_CHECKING:
     from uno.jobs.manager import JobManager
-
-
-
-_CACHE_LIMIT = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +108,8 @@ class JobRecorder:
         previous = previous_attempt_link(job.metadata)
         if previous is not None:
             links.append(previous)
-        kind = self._consumer_kind(job.queue_name, job.task_name, job.priority, worker)
+        kind = built_once(self._kinds, (job.queue_name, job.task_name, job.priority, worker),
+                          self._new_kind)
         span = self.tracer.start_span(
             kind.name, context=parent, kind=SpanKind.CONSUMER, links=links or None,
             attributes={**kind.attributes, sc.SPAN_MESSAGE_ID: job.id,
@@ -130,20 +127,8 @@ class JobRecorder:
         attempt.token = otel_context.attach(trace.set_span_in_context(span, parent))
         return attempt
 
-    def _consumer_kind(self, queue: str, task: str, priority: Any, worker: object) -> _Kind:
-        """What every attempt of (queue, task, priority) on ``worker`` shares, built once."""
-        key = (queue, task, priority, worker)
-        try:
-            kind = self._kinds.get(key)
-        except TypeError:  # unhashable values (not from the runtime): no cache
-            return self._new_kind(queue, task, priority, worker)
-        if kind is None:
-            if len(self._kinds) >= _CACHE_LIMIT:  # unbounded task or worker names (a misuse)
-                self._kinds.clear()
-            kind = self._kinds[key] = self._new_kind(queue, task, priority, worker)
-        return kind
-
     def _new_kind(self, queue: str, task: str, priority: Any, worker: object) -> _Kind:
+        """What every attempt of (queue, task, priority) on ``worker`` shares."""
         priority, worker = priority_name(priority), str(worker)
         return _Kind(span_name(PROCESS_SPAN, task),
                      self._attributes.shared_consumer(queue, task, priority, worker),

@@ -2,6 +2,7 @@
 argument capture.
 
     value = guarded("complete_job", recorder.completed, finish, job)   # None if it raised
+    kind = built_once(cache, (queue, task), make_kind)   # make_kind(queue, task), once per key
     capture_value("kwargs", {"to": "a@b.c"}, max_length=64, redact=None)   # '{"to": "a@b.c"}'
 """
 
@@ -21,6 +22,22 @@ _reported: set[tuple[str, type[BaseException]]] = set()
 _reported_lock = threading.Lock()
 T = TypeVar("T")
 _ELLIPSIS = "..."
+CACHE_LIMIT = 1024  # entries per built_once cache
+
+
+def built_once(cache: dict[Any, T], key: tuple[Any, ...], build: Callable[..., T]) -> T:
+    """``cache[key]``, made by ``build(*key)`` the first time. A full cache
+    (``CACHE_LIMIT``: unbounded task or worker names, a misuse) starts over; an
+    unhashable key (a bad argument the runtime rejects) is built, not cached."""
+    try:
+        value = cache.get(key)
+    except TypeError:
+        return build(*key)
+    if value is None:
+        if len(cache) >= CACHE_LIMIT:
+            cache.clear()
+        value = cache[key] = build(*key)
+    return value
 
 
 def report_error(kind: str, exc: BaseException) -> None:
