@@ -18,7 +18,7 @@ from uno.jobs.errors import JobDecodeError, StorageUnavailableError
 from uno.jobs.job import Job, JobStatus, Priority
 from uno.jobs.storage.base import DuplicateJobError
 from uno.jobs.storage.codec import encode_job
-from uno.jobs.storage.redis import RedisJobStorage, _job_args
+from uno.jobs.storage.redis import RedisJobStorage, _add_args
 from uno.jobs.storage.url import storage_from_url
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -89,7 +89,8 @@ def test_a_claim_retried_after_a_lost_reply_hands_back_the_same_jobs() -> None:
 def test_an_add_retried_after_a_lost_reply_stores_its_jobs_once() -> None:
     async def body(store: RedisJobStorage) -> None:
         jobs = [make(), make(queue="q")]
-        add = ("add", "token-1", *(v for job in jobs for v in _job_args(job, encode_job(job))))
+        add = ("add", "token-1", *(v for seq, job in enumerate(jobs, 1)
+                                   for v in _add_args(job, encode_job(job), seq)))
         assert await store._script(*add) == "ok"  # the reply that was lost
         assert await store._script(*add) == "ok"  # redis-py's retry of the same call
         assert await store.count_by_queue_and_status() == {

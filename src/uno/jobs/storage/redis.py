@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime, timedelta
@@ -55,13 +56,19 @@ def _stored_patch(row: Sequence[Any]) -> str:
 
 
 def _job_args(job: Job, data: str) -> tuple[str, str]:
-    """A job as the add and put scripts take it: its index fields as one JSON
-    array of strings (fewer arguments for redis-py to pack), and its data."""
+    """A job as the put script takes it: its index fields as one JSON array of
+    strings (fewer arguments for redis-py to pack), and its data."""
     updated, worker = job.updated_at, job.worker_id
     return json.dumps([job.id, job.queue_name, job.status.value, str(int(job.priority)),
                        str(to_us(job.due_at)), str(to_us(updated)),
                        "null" if worker is None else json.dumps(worker),
                        updated.isoformat()]), data
+
+
+def _add_args(job: Job, data: str, seq: int) -> tuple[str, ...]:
+    """A job as the add script takes it: eight plain arguments."""
+    return (job.id, job.queue_name, job.status.value, str(int(job.priority)),
+            str(to_us(job.due_at)), str(to_us(job.updated_at)), f"{seq:016d}", data)
 
 
 class RedisJobStorage(JobStorage):
@@ -74,6 +81,7 @@ class RedisJobStorage(JobStorage):
         self._call, self._script = self._conn.call, self._conn.script
         self._wake = WakeListener(self._conn.client, f"{prefix}:wake", self._conn.origin)
         self._tokens = itertools.count()  # with the origin: each add's replay token
+        self._last_seq = 0
 
     def describe(self) -> str:
         return self._conn.describe()
@@ -122,16 +130,27 @@ class RedisJobStorage(JobStorage):
             raise KeyError(f"no job with id {answer[8:]!r}")
         return answer
 
+    def _seqs(self, count: int) -> int:
+        """The first of ``count`` insertion-order numbers for the jobs about to be
+        added: this clock in epoch microseconds, kept increasing. Jobs due at the
+        same time start in this order (due times come from clients' clocks too);
+        a Redis counter would cost every add a call in the script."""
+        first = self._last_seq = max(self._last_seq + 1, time.time_ns() // 1000)
+        self._last_seq += count - 1
+        return first
+
     async def add(self, job: Job) -> None:
-        await self._add(_job_args(job, encode_job(job)))
+        await self._add(_add_args(job, encode_job(job), self._seqs(1)))
 
     async def add_many(self, jobs: Sequence[Job]) -> None:
         check_unique_ids(jobs)
         if len(jobs) == 1:
             await self.add(jobs[0])
         elif jobs:  # a failed encode names the job's place in the batch
-            await self._add([value for job, data in zip(jobs, encode_batch(jobs), strict=True)
-                             for value in _job_args(job, data)])
+            seq = self._seqs(len(jobs))
+            await self._add([value for i, (job, data) in enumerate(zip(jobs, encode_batch(jobs),
+                                                                         strict=True))
+                             for value in _add_args(job, data, seq + i)])
 
     async def _add(self, args: Sequence[str]) -> None:
         answer = await self._script("add", f"{self._conn.origin}{next(self._tokens)}", *args)

@@ -7,10 +7,11 @@ for prefix ``P``:
 - ``P:job:ID`` hash: ``data`` (the job's JSON), ``status``, ``worker`` (JSON),
   ``updated`` (ISO time), ``started`` (ISO time, set by a claim until the next
   write) -- these override ``data`` when read; an add stores neither ``worker``
-  nor ``updated`` (``data`` has them) --, ``q``
-  (queue), ``p`` (priority), ``seq`` (16-digit insertion order), ``upd``
-  (updated_at, epoch microseconds; written from the first change on), ``tok``
-  (the token of the add that stored it)
+  nor ``updated`` (``data`` has them) --, ``q`` (queue), ``p`` (priority),
+  ``seq`` (insertion order: 16 digits, the adding client's clock in epoch
+  microseconds, increasing per client), ``upd`` (updated_at, epoch
+  microseconds; written from the first change on), ``tok`` (the token of the
+  add that stored it)
 - ``P:w:QUEUE:PRIO`` zset of waiting jobs, score due time (epoch microseconds),
   member ``SEQ .. ID`` (equal scores sort by member: first in, first out);
   ``P:prios:QUEUE`` zset of the priorities that have waiting jobs
@@ -18,7 +19,7 @@ for prefix ``P``:
   ``P:finished`` zsets of ids by ``upd`` (stall sweep, clean-up)
 - ``P:queues`` (every queue a job was stored in), ``P:paused`` sets; the count of
   a queue and status is the ``ZCARD`` of its ``P:s:QUEUE:STATUS``;
-  ``P:seq`` counter; ``P:lease:NAME`` hash; ``P:done:TOKEN`` replay records
+  ``P:lease:NAME`` hash; ``P:done:TOKEN`` replay records
 - ``P:wake`` pub/sub channel: a waiting job was stored or a queue resumed.
 
 Scripts that are not idempotent take a token, so a call that redis-py retries
@@ -35,21 +36,25 @@ from uno.jobs.storage.redis_lua_upkeep import upkeep_scripts
 # entries in the indexes (the add script needs no more).
 INDEX = r"""
 local P = ARGV[1]
-local WAITING = {pending = true, retrying = true}
-local FINISHED = {completed = true, failed = true, cancelled = true, timeout = true}
 local function jkey(id) return P .. ':job:' .. id end
 
+-- Returns false when the queue surely has its entry in P:queues already (it
+-- had waiting jobs of this priority), true when it may not.
 local function index(id, q, st, p, seq, due, upd)
   redis.call('ZADD', P .. ':s:' .. q .. ':' .. st, seq, id)
-  if WAITING[st] then
+  if st == 'pending' or st == 'retrying' then
     redis.call('ZADD', P .. ':w:' .. q .. ':' .. p, due, seq .. id)
-    redis.call('ZADD', P .. ':prios:' .. q, p, p)
+    return redis.call('ZADD', P .. ':prios:' .. q, p, p) == 1
   elseif st == 'running' then redis.call('ZADD', P .. ':running', upd, id)
-  elseif FINISHED[st] then redis.call('ZADD', P .. ':finished', upd, id) end
+  elseif st ~= 'reserved' then redis.call('ZADD', P .. ':finished', upd, id) end
+  return true
 end
 """
 
 PRELUDE = INDEX + r"""
+local WAITING = {pending = true, retrying = true}
+local FINISHED = {completed = true, failed = true, cancelled = true, timeout = true}
+
 local function unindex(id, q, st, p, seq)
   redis.call('ZREM', P .. ':s:' .. q .. ':' .. st, id)
   if WAITING[st] then
@@ -76,37 +81,37 @@ local function remember(token, answer)
 end
 """
 
-# ARGV: P, origin, token, then per job: its fields (one argument, a JSON array of
-# strings: id, queue, status, priority, due, upd, worker, updated) and its data. All or
-# nothing: 'dup:ID' when a job exists. The token is kept in each job's hash
-# ('tok'), so redis-py's retry of a call whose reply was lost finds its first
-# job stored under that token and answers 'ok' again.
+# ARGV: P, origin, token, then per job eight values: id, queue, status,
+# priority, due, upd, seq, data (plain arguments: no JSON to decode for the
+# common one-job add; seq, the insertion order, comes from the client: see
+# RedisJobStorage._seqs). All or nothing: 'dup:ID' when a job exists. The token
+# is kept in each job's hash ('tok'), so redis-py's retry of a call whose reply
+# was lost finds its first job stored under that token and answers 'ok' again.
 ADD = INDEX + r"""
-local token, jobs = ARGV[3], {}
-for b = 4, #ARGV, 2 do table.insert(jobs, cjson.decode(ARGV[b])) end
-local first = redis.call('HMGET', jkey(jobs[1][1]), 'status', 'tok')
+local token = ARGV[3]
+local first = redis.call('HMGET', jkey(ARGV[4]), 'status', 'tok')
 if first[2] == token then return 'ok' end
-if first[1] then return 'dup:' .. jobs[1][1] end
-for i = 2, #jobs do
-  if redis.call('EXISTS', jkey(jobs[i][1])) == 1 then return 'dup:' .. jobs[i][1] end
+if first[1] then return 'dup:' .. ARGV[4] end
+for b = 12, #ARGV, 8 do
+  if redis.call('EXISTS', jkey(ARGV[b])) == 1 then return 'dup:' .. ARGV[b] end
 end
-local seq0 = redis.call('INCRBY', P .. ':seq', #jobs) - #jobs
 local wake = false
-for i, job in ipairs(jobs) do
-  local id, q, st, p, due, upd = unpack(job)
-  local seq = string.format('%016d', seq0 + i)
+for b = 4, #ARGV, 8 do
+  local id, q, st, p, seq = ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 6]
   redis.call('HSET', jkey(id), 'q', q, 'status', st, 'p', p, 'seq', seq,
-    'data', ARGV[3 + 2 * i], 'tok', token)
-  index(id, q, st, p, seq, due, upd)
-  redis.call('SADD', P .. ':queues', q)
-  if WAITING[st] then wake = true end
+    'data', ARGV[b + 7], 'tok', token)
+  if index(id, q, st, p, seq, ARGV[b + 4], ARGV[b + 5]) then
+    redis.call('SADD', P .. ':queues', q)
+  end
+  if st == 'pending' or st == 'retrying' then wake = true end
 end
 if wake then redis.call('PUBLISH', P .. ':wake', ARGV[2]) end
 return 'ok'
 """
 
 # ARGV: P, origin, token, mode (update|cas), expected ("st,st"), then the job's
-# fields and data as the add script takes them.
+# fields (one argument, a JSON array of strings: id, queue, status, priority,
+# due, upd, worker, updated) and its data.
 PUT = PRELUDE + r"""
 local token, mode = ARGV[3], ARGV[4]
 local done = replayed(token)
