@@ -7,7 +7,8 @@
 Columns: uno, uno instrumented, the peer, and the ratios uno/peer and
 instrumented/peer (for the latencies too: lower is better there). ``goal`` is
 the issue's target: enqueue and drain >= peer, instrumented drain >= 0.8 x peer
-uninstrumented, p99 pickup <= 10 ms at 100 jobs/s.
+uninstrumented, p99 pickup <= 10 ms at 100 jobs/s (uno's; the instrumented
+figure's verdict is printed beside it).
 """
 
 from __future__ import annotations
@@ -62,9 +63,10 @@ def goal(figure: str, values: dict[str, float], peer: str) -> str:
         r, ri = ratio(UNO), ratio(OTEL)
         return (f">= peer: {verdict(None if r is None else r >= 1.0)}; "
                 f"otel >= 0.8 peer: {verdict(None if ri is None else ri >= 0.8)}")
-    if figure == "p99 ms @100/s":
-        worst = max((values[s] for s in (UNO, OTEL) if s in values), default=None)
-        return f"<= 10 ms: {verdict(None if worst is None else worst <= 10.0)}"
+    if figure == "p99 ms @100/s":  # the issue's goal is uno's; uno+otel's is shown beside it
+        uno, otel = values.get(UNO), values.get(OTEL)
+        return (f"<= 10 ms: {verdict(None if uno is None else uno <= 10.0)}; "
+                f"otel <= 10 ms: {verdict(None if otel is None else otel <= 10.0)}")
     return ""
 
 

@@ -185,6 +185,10 @@ def test_index_entries_and_counts_of_a_vanished_job_are_dropped() -> None:
         client = store._conn.client()
         await client.delete(store._key(gone.id), store._key(done.id))  # evicted, or by hand
         assert [j.id for j in await store.claim_batch(["default"], "w", T0, 5)] == [kept.id]
+        # gone's entries are dropped by the claim that met them; done's at the clean-up
+        assert await store.count_by_queue_and_status() == {
+            ("default", JobStatus.RUNNING): 1, ("default", JobStatus.COMPLETED): 1}
+        assert await client.zrange(f"{store.prefix}:prios:default", 0, -1) == []
         await store.delete_finished_before(T0 + timedelta(days=1))
         assert await client.zcard(f"{store.prefix}:finished") == 0
         await store.delete_waiting("default")

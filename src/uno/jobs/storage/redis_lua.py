@@ -176,8 +176,9 @@ for _ = 1, tonumber(ARGV[7]) do
   local id, seq = string.sub(best[3], 17), string.sub(best[3], 1, 16)
   local key = jkey(id)
   local status = redis.call('HGET', key, 'status')
-  if not status then  -- its job is gone (deleted by hand, evicted): drop the entry
-    redis.call('ZREM', P .. ':w:' .. best[4] .. ':' .. best[5], best[3])
+  if not status then  -- its job is gone (deleted by hand, evicted): drop its entries
+    unindex(id, best[4], 'pending', best[5], seq)
+    redis.call('ZREM', P .. ':s:' .. best[4] .. ':retrying', id)
   else
     unindex(id, best[4], status, best[5], seq)
     redis.call('HSET', key, 'status', 'running', 'worker', worker, 'updated', now_iso,
