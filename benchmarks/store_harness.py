@@ -61,6 +61,8 @@ class Sink:
 
     def __enter__(self) -> Sink:
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as a Collector: no connection per export
+
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 self.send_response(200)
